@@ -1,0 +1,6 @@
+//! Deterministic synthetic data for tests and benchmarks: the same seed always
+//! gives the same data, on every machine.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod ids;
