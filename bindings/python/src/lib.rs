@@ -1,1 +1,57 @@
-//! Placeholder.
+//! Python binding of yikatong: the `yikatong._native` extension module.
+//!
+//! All logic lives in the core; this crate only converts types and errors. Each core
+//! module has a file here with the same name.
+
+mod account;
+mod amount;
+mod calendar;
+mod convert;
+mod credit_code;
+mod error;
+mod period;
+mod region;
+mod resident_id;
+
+use pyo3::prelude::*;
+
+/// The compiled part of the `yikatong` package. Import from `yikatong`, not from here.
+// gil_used = false: every class is frozen and `Sync`, and the core has no global
+// mutable state but atomics and once-initialised tables, so the module is safe on
+// free-threaded Python.
+#[pymodule(gil_used = false)]
+mod _native {
+    use super::*;
+
+    #[pymodule_export]
+    use crate::error::{
+        DataError, DateOutOfRange, InvalidAccountNumber, InvalidAmount, InvalidCreditCode,
+        InvalidPeriod, InvalidRegionCode, InvalidResidentId, UnknownRegion, YikatongError,
+    };
+
+    #[pymodule_export]
+    use crate::resident_id::{ResidentId, Sex};
+
+    #[pymodule_export]
+    use crate::credit_code::CreditCode;
+
+    #[pymodule_export]
+    use crate::account::{AccountKind, AccountNumber, AccountWarning};
+
+    #[pymodule_export]
+    use crate::amount::{Amount, Rounding};
+
+    #[pymodule_export]
+    use crate::region::{Region, RegionCode, RegionLevel, RegionTree};
+
+    #[pymodule_export]
+    use crate::period::{Period, PeriodKind};
+
+    #[pymodule_export]
+    use crate::calendar::{CalendarCoverage, DayKind, Reckoned, WorkCalendar};
+
+    #[pymodule_init]
+    fn init(py: Python<'_>) -> PyResult<()> {
+        crate::error::add_default_attributes(py)
+    }
+}

@@ -1,0 +1,160 @@
+//! The Python exception hierarchy and the mapping from the core's one error enum.
+//!
+//! Every exception derives from `YikatongError`, which derives from `ValueError`, so code
+//! that already catches `ValueError` around parsing keeps working. The message is the
+//! core's `Display`; `value` and `rule` carry the offending text and the broken rule.
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyType;
+use pyo3::{PyTypeInfo, create_exception};
+
+create_exception!(
+    yikatong._native,
+    YikatongError,
+    PyValueError,
+    "Base class of every error raised by yikatong."
+);
+create_exception!(
+    yikatong._native,
+    InvalidResidentId,
+    YikatongError,
+    "A resident ID number (公民身份号码) broke a GB 11643-1999 rule."
+);
+create_exception!(
+    yikatong._native,
+    InvalidCreditCode,
+    YikatongError,
+    "A unified social credit code (统一社会信用代码) broke a GB 32100-2015 rule."
+);
+create_exception!(
+    yikatong._native,
+    InvalidAccountNumber,
+    YikatongError,
+    "An account number that cannot be an account at an agent bank."
+);
+create_exception!(
+    yikatong._native,
+    InvalidAmount,
+    YikatongError,
+    "An amount of money that could not be read or is not allowed here."
+);
+create_exception!(
+    yikatong._native,
+    InvalidRegionCode,
+    YikatongError,
+    "A region code (行政区划代码) that is malformed."
+);
+create_exception!(
+    yikatong._native,
+    UnknownRegion,
+    YikatongError,
+    "A region code or name path that is not in the region table."
+);
+create_exception!(
+    yikatong._native,
+    InvalidPeriod,
+    YikatongError,
+    "A period (day, month, quarter, half-year, year) that could not be read."
+);
+create_exception!(
+    yikatong._native,
+    DateOutOfRange,
+    YikatongError,
+    "Date arithmetic left the range of dates the library supports."
+);
+create_exception!(
+    yikatong._native,
+    DataError,
+    YikatongError,
+    "A data file (region table, calendar) has a bad line."
+);
+
+/// A core error on its way to Python. `?` in a binding function turns it into the
+/// matching exception through the `From` impl below.
+#[derive(Debug)]
+pub(crate) struct PyYikatongError(pub(crate) yikatong::Error);
+
+impl From<yikatong::Error> for PyYikatongError {
+    fn from(error: yikatong::Error) -> Self {
+        Self(error)
+    }
+}
+
+impl From<PyYikatongError> for PyErr {
+    fn from(PyYikatongError(error): PyYikatongError) -> Self {
+        use yikatong::Error as E;
+        let message = error.to_string();
+        // (exception class, offending value, broken rule)
+        let (class, value, rule): (fn(Python<'_>) -> Bound<'_, PyType>, _, _) = match &error {
+            E::ResidentId { value, rule } => (
+                InvalidResidentId::type_object,
+                Some(value.clone()),
+                Some(rule.to_string()),
+            ),
+            E::CreditCode { value, rule } => (
+                InvalidCreditCode::type_object,
+                Some(value.clone()),
+                Some(rule.to_string()),
+            ),
+            E::AccountNumber { value, rule } => (
+                InvalidAccountNumber::type_object,
+                Some(value.clone()),
+                Some(rule.to_string()),
+            ),
+            E::Amount { value, rule } => (
+                InvalidAmount::type_object,
+                Some(value.clone()),
+                Some(rule.to_string()),
+            ),
+            E::RegionCode { value, rule } => (
+                InvalidRegionCode::type_object,
+                Some(value.clone()),
+                Some(rule.to_string()),
+            ),
+            E::UnknownRegion { query } => (UnknownRegion::type_object, Some(query.clone()), None),
+            E::Period { value, rule } => (
+                InvalidPeriod::type_object,
+                Some(value.clone()),
+                Some(rule.to_string()),
+            ),
+            E::DateOutOfRange { .. } => (DateOutOfRange::type_object, None, None),
+            E::Data { message, .. } => (DataError::type_object, None, Some(message.clone())),
+            // The core's enum is non-exhaustive: a new variant still raises a yikatong error.
+            _ => (YikatongError::type_object, None, None),
+        };
+        Python::attach(|py| build(class(py), message, value, rule))
+    }
+}
+
+/// Instantiates the exception now (not lazily) so that `value` and `rule` can be set on it.
+fn build(
+    class: Bound<'_, PyType>,
+    message: String,
+    value: Option<String>,
+    rule: Option<String>,
+) -> PyErr {
+    let instance = match class.call1((message,)) {
+        Ok(instance) => instance,
+        Err(err) => return err,
+    };
+    match instance
+        .setattr("value", value)
+        .and_then(|()| instance.setattr("rule", rule))
+    {
+        Ok(()) => PyErr::from_value(instance),
+        Err(err) => err,
+    }
+}
+
+/// Class-level defaults so `err.value` / `err.rule` exist on every yikatong exception,
+/// including ones raised without them.
+pub(crate) fn add_default_attributes(py: Python<'_>) -> PyResult<()> {
+    let base = YikatongError::type_object(py);
+    base.setattr("value", py.None())?;
+    base.setattr("rule", py.None())?;
+    Ok(())
+}
+
+/// Shorthand for binding results whose error comes from the core.
+pub(crate) type CoreResult<T> = Result<T, PyYikatongError>;
