@@ -29,7 +29,10 @@ enum Source {
 
 fn parse_options() -> Result<Options, Box<dyn Error>> {
     let mut args = std::env::args().skip(1);
-    let mut source = Source::Generated { count: 100_000, seed: 2026 };
+    let mut source = Source::Generated {
+        count: 100_000,
+        seed: 2026,
+    };
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--generate" => {
@@ -38,7 +41,10 @@ fn parse_options() -> Result<Options, Box<dyn Error>> {
                     Source::Generated { seed, .. } => *seed,
                     Source::File(_) => 2026,
                 };
-                source = Source::Generated { count: count.parse()?, seed };
+                source = Source::Generated {
+                    count: count.parse()?,
+                    seed,
+                };
             }
             "--seed" => {
                 let seed = args.next().ok_or("--seed needs a number")?.parse()?;
@@ -56,8 +62,8 @@ fn parse_options() -> Result<Options, Box<dyn Error>> {
 fn input_lines(source: &Source) -> Result<Vec<String>, Box<dyn Error>> {
     match source {
         Source::File(path) => {
-            let file = std::fs::File::open(path)
-                .map_err(|err| format!("cannot open {path}: {err}"))?;
+            let file =
+                std::fs::File::open(path).map_err(|err| format!("cannot open {path}: {err}"))?;
             let mut lines = Vec::new();
             for line in BufReader::new(file).split(b'\n') {
                 lines.push(String::from_utf8_lossy(&line?).trim_end().to_owned());
@@ -153,7 +159,10 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     print_region_breakdown(&by_county, unknown_area)?;
     println!("by age on {today}:");
-    for (label, count) in ["0–17", "18–59", "60–79", "80–99", "100+"].iter().zip(age_bands) {
+    for (label, count) in ["0–17", "18–59", "60–79", "80–99", "100+"]
+        .iter()
+        .zip(age_bands)
+    {
         println!("  {label:>6}  {count:>9}");
     }
     Ok(())
@@ -190,7 +199,9 @@ fn print_region_breakdown(
             println!("  {} {:>9}", name_of(tree, province), province_total);
             current_province = Some(province);
         }
-        let term = tree.get(*prefecture).map_or("?", |region| region.level_term());
+        let term = tree
+            .get(*prefecture)
+            .map_or("?", |region| region.level_term());
         println!(
             "    {:<24} {:>9}  ({} women)  [{term}]",
             name_of(tree, *prefecture),

@@ -1,6 +1,8 @@
 //! The one error type of the core.
 
-use crate::{AccountRule, AmountRule, CreditCodeRule, PeriodRule, RegionCodeRule, ResidentIdRule};
+use crate::{
+    AccountRule, AmountRule, CreditCodeRule, PeriodRule, PolicyRule, RegionCodeRule, ResidentIdRule,
+};
 
 /// Shorthand for results whose error is [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -79,5 +81,15 @@ pub enum Error {
         line: u64,
         /// What is wrong with the line.
         message: String,
+    },
+    /// A policy catalogue (projects, policies, versions) that is malformed or inconsistent.
+    #[error("{source_name}, at {path}: {rule}")]
+    Policy {
+        /// The file or text the catalogue was read from.
+        source_name: String,
+        /// The JSON path of the problem, e.g. `policies[3].funding_shares`.
+        path: String,
+        /// What is wrong and what is expected.
+        rule: PolicyRule,
     },
 }

@@ -4,20 +4,42 @@
 
 pub mod account;
 pub mod amount;
+pub mod arrears;
 pub mod calendar;
+pub mod catalog;
 pub mod clock;
 pub mod credit_code;
+pub mod eligibility;
+pub mod entitlement;
 mod error;
+pub mod facts;
+pub mod funding;
 pub mod period;
+pub mod policy;
+pub mod project;
 pub mod region;
 pub mod resident_id;
+pub mod standard;
 
 pub use account::{AccountKind, AccountNumber, AccountRule, AccountWarning};
 pub use amount::{Amount, AmountRule, Rounding};
-pub use calendar::{CalendarCoverage, WorkCalendar};
+pub use arrears::{Adjustment, AdjustmentKind, adjust, retroactive_adjustments};
+pub use calendar::{CalendarCoverage, DayKind, Reckoned, StatutoryKind, WorkCalendar};
+pub use catalog::{CatalogDocument, ChangeKind, ChangeRecord, PolicyCatalog};
 pub use clock::today_in_china;
 pub use credit_code::{CreditCode, CreditCodeRule};
+pub use eligibility::{Eligibility, ExclusionList, Failed, Observed};
+pub use entitlement::{Entitlement, Language, Missing, Outcome, Step, entitle};
 pub use error::{Error, Result};
-pub use period::{Period, PeriodRule};
+pub use facts::{AgeOn, BeneficiaryFacts};
+pub use funding::{FundingShares, GovernmentLevel};
+pub use period::{Period, PeriodKind, PeriodRule};
+pub use policy::{Policy, PolicyRule};
+pub use project::{
+    Cycle, DeadlineMonth, DeadlineRule, Department, PaymentUnit, ProjectCategory, SubsidyProject,
+};
 pub use region::{Region, RegionCode, RegionCodeRule, RegionLevel, RegionTree};
 pub use resident_id::{ResidentId, ResidentIdRule, Sex};
+pub use standard::{
+    AgeBand, Basis, GradeAmount, Limit, LimitScope, Per, Proration, Standard, Unit,
+};
