@@ -16,6 +16,7 @@ from yikatong import (
     InvalidAmount,
     InvalidCreditCode,
     InvalidPeriod,
+    InvalidPolicy,
     InvalidRegionCode,
     InvalidResidentId,
     Period,
@@ -37,6 +38,7 @@ SUBCLASSES = [
     InvalidPeriod,
     DateOutOfRange,
     DataError,
+    InvalidPolicy,
 ]
 
 

@@ -70,6 +70,13 @@ create_exception!(
     "A data file (region table, calendar) has a bad line."
 );
 
+create_exception!(
+    yikatong._native,
+    InvalidPolicy,
+    YikatongError,
+    "A policy catalogue (projects, policies, versions) that is malformed or inconsistent."
+);
+
 /// A core error on its way to Python. `?` in a binding function turns it into the
 /// matching exception through the `From` impl below.
 #[derive(Debug)]
@@ -120,6 +127,11 @@ impl From<PyYikatongError> for PyErr {
             ),
             E::DateOutOfRange { .. } => (DateOutOfRange::type_object, None, None),
             E::Data { message, .. } => (DataError::type_object, None, Some(message.clone())),
+            E::Policy { path, rule, .. } => (
+                InvalidPolicy::type_object,
+                Some(path.clone()),
+                Some(rule.to_string()),
+            ),
             // The core's enum is non-exhaustive: a new variant still raises a yikatong error.
             _ => (YikatongError::type_object, None, None),
         };

@@ -26,7 +26,8 @@ mod _native {
     #[pymodule_export]
     use crate::error::{
         DataError, DateOutOfRange, InvalidAccountNumber, InvalidAmount, InvalidCreditCode,
-        InvalidPeriod, InvalidRegionCode, InvalidResidentId, UnknownRegion, YikatongError,
+        InvalidPeriod, InvalidPolicy, InvalidRegionCode, InvalidResidentId, UnknownRegion,
+        YikatongError,
     };
 
     #[pymodule_export]

@@ -63,6 +63,12 @@ pub enum YikatongError {
         /// The core's message.
         message: String,
     },
+    /// A policy catalogue (projects, policies, versions) that is malformed or inconsistent.
+    #[error("{message}")]
+    Policy {
+        /// The core's message.
+        message: String,
+    },
     /// A core error of a kind this binding does not know yet (the core's enum is non-exhaustive).
     #[error("{message}")]
     Other {
@@ -85,6 +91,7 @@ impl From<yikatong::Error> for YikatongError {
             E::Period { .. } => Self::Period { message },
             E::DateOutOfRange { .. } => Self::DateOutOfRange { message },
             E::Data { .. } => Self::Data { message },
+            E::Policy { .. } => Self::Policy { message },
             _ => Self::Other { message },
         }
     }
@@ -140,6 +147,13 @@ mod tests {
                     message: "bad".into(),
                 },
                 "Data",
+            ),
+            (
+                failure(yikatong::PolicyCatalog::from_json(
+                    "bad.json",
+                    "{\"projects\": 1}",
+                ))?,
+                "Policy",
             ),
         ];
         for (core, kind) in cases {

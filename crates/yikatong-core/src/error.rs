@@ -1,7 +1,8 @@
 //! The one error type of the core.
 
 use crate::{
-    AccountRule, AmountRule, CreditCodeRule, PeriodRule, PolicyRule, RegionCodeRule, ResidentIdRule,
+    AccountRule, AmountRule, CreditCodeRule, PeriodRule, PolicyRule, RegionCodeRule, RegisterRule,
+    ResidentIdRule, ReviewRule, RosterRule,
 };
 
 /// Shorthand for results whose error is [`Error`].
@@ -91,5 +92,25 @@ pub enum Error {
         path: String,
         /// What is wrong and what is expected.
         rule: PolicyRule,
+    },
+    /// A register change (beneficiary, household, bank, agreement, account) that is not allowed.
+    #[error("{subject}: {rule}")]
+    Register {
+        /// What the change was about, e.g. `account 6217…1234` or `beneficiary 1501…`.
+        subject: String,
+        /// The rule it broke.
+        rule: RegisterRule,
+    },
+    /// A roster or roster command that is not allowed.
+    #[error("roster: {rule}")]
+    Roster {
+        /// The rule it broke.
+        rule: RosterRule,
+    },
+    /// A review command refused in the roster's current state or for the actor's role.
+    #[error("review: {rule}")]
+    Review {
+        /// The rule it broke.
+        rule: ReviewRule,
     },
 }

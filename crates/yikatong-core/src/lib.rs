@@ -3,8 +3,11 @@
 #![deny(missing_docs)]
 
 pub mod account;
+pub mod agent_bank;
 pub mod amount;
 pub mod arrears;
+pub mod bank_account;
+pub mod beneficiary;
 pub mod calendar;
 pub mod catalog;
 pub mod clock;
@@ -18,12 +21,19 @@ pub mod period;
 pub mod policy;
 pub mod project;
 pub mod region;
+pub mod register;
 pub mod resident_id;
+pub mod review;
+pub mod roster;
+pub mod roster_record;
 pub mod standard;
 
 pub use account::{AccountKind, AccountNumber, AccountRule, AccountWarning};
+pub use agent_bank::{AgencyAgreement, AgentBank};
 pub use amount::{Amount, AmountRule, Rounding};
 pub use arrears::{Adjustment, AdjustmentKind, adjust, retroactive_adjustments};
+pub use bank_account::{Account, AccountStatus};
+pub use beneficiary::{Beneficiary, Household};
 pub use calendar::{CalendarCoverage, DayKind, Reckoned, StatutoryKind, WorkCalendar};
 pub use catalog::{CatalogDocument, ChangeKind, ChangeRecord, PolicyCatalog};
 pub use clock::today_in_china;
@@ -39,7 +49,11 @@ pub use project::{
     Cycle, DeadlineMonth, DeadlineRule, Department, PaymentUnit, ProjectCategory, SubsidyProject,
 };
 pub use region::{Region, RegionCode, RegionCodeRule, RegionLevel, RegionTree};
+pub use register::{Register, RegisterRule};
 pub use resident_id::{ResidentId, ResidentIdRule, Sex};
+pub use review::ReviewRule;
+pub use roster::RosterRule;
+pub use roster_record::{RosterField, RosterRecord};
 pub use standard::{
     AgeBand, Basis, GradeAmount, Limit, LimitScope, Per, Proration, Standard, Unit,
 };

@@ -1,0 +1,74 @@
+//! Beneficiaries (补贴对象) and households (户): who is paid.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rust_decimal::Decimal;
+use time::Date;
+
+use crate::{Amount, BeneficiaryFacts, RegionCode, ResidentId};
+
+/// One person in the register, identified by resident ID number.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Beneficiary {
+    /// The person's resident ID number (公民身份号码).
+    pub resident_id: ResidentId,
+    /// Name as registered (姓名).
+    pub name: String,
+    /// The household (户) the person belongs to.
+    pub household_id: String,
+    /// The village (嘎查/村) or township where the person is registered.
+    pub village: RegionCode,
+    /// Mobile phone number for payment notices; never published.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// Tags, e.g. `rural_hukou`, `disability:2`.
+    #[serde(default)]
+    pub tags: BTreeSet<String>,
+    /// Quantities by name, e.g. `farmland_mu` → 35.5.
+    #[serde(default)]
+    pub quantities: BTreeMap<String, Decimal>,
+    /// Per-capita household income, if assessed (for top-up standards).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_capita_income: Option<Amount>,
+    /// Date of death, when civil affairs has reported one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deceased_on: Option<Date>,
+}
+
+impl Beneficiary {
+    /// The facts policies are applied to, with the household size given by the caller
+    /// (the register knows it; a roster file may state it).
+    pub fn facts(&self, household_members: u32) -> BeneficiaryFacts {
+        let mut facts = BeneficiaryFacts::new(self.resident_id, self.village)
+            .with_household(self.household_id.clone(), household_members.max(1));
+        facts.tags = self.tags.clone();
+        facts.quantities = self.quantities.clone();
+        facts.per_capita_income = self.per_capita_income;
+        facts
+    }
+
+    /// Whether the person had died on or before `date`.
+    pub fn is_deceased_on(&self, date: Date) -> bool {
+        self.deceased_on.is_some_and(|died| died <= date)
+    }
+}
+
+/// A household (户): its head receives per-household subsidies.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Household {
+    /// The household's identifier (户编号), unique in the register.
+    pub id: String,
+    /// The head of household (户主).
+    pub head: ResidentId,
+    /// Every member, the head included.
+    pub members: Vec<ResidentId>,
+}
+
+impl Household {
+    /// Number of members (at least the head).
+    pub fn size(&self) -> u32 {
+        u32::try_from(self.members.len()).unwrap_or(u32::MAX).max(1)
+    }
+}
