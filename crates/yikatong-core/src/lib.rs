@@ -20,6 +20,7 @@ pub mod funding;
 pub mod period;
 pub mod policy;
 pub mod project;
+pub mod publicity;
 pub mod region;
 pub mod register;
 pub mod resident_id;
