@@ -107,11 +107,28 @@ impl IdGenerator {
         (0..n).map(|_| self.resident_id()).collect()
     }
 
+    /// A valid resident ID number with the given six-digit area code (other lengths are
+    /// cut or padded with `0`) and a birth date between `born_from` and `born_to`.
+    pub fn resident_id_in(&mut self, area: &str, born_from: Date, born_to: Date) -> String {
+        let mut area_digits = [b'0'; 6];
+        for (slot, byte) in area_digits.iter_mut().zip(area.bytes()) {
+            *slot = byte;
+        }
+        let (low, high) = (born_from.to_julian_day(), born_to.to_julian_day());
+        let first17 = self.first17_with(area_digits, low.min(high), high.max(low));
+        finish_resident_id(first17)
+    }
+
     fn resident_first17(&mut self) -> [u8; 17] {
+        let mut area = [b'0'; 6];
+        area.copy_from_slice(AREA_CODES[self.index(AREA_CODES.len())].as_bytes());
+        self.first17_with(area, FIRST_BIRTH_DAY, LAST_BIRTH_DAY)
+    }
+
+    fn first17_with(&mut self, area: [u8; 6], first_day: i32, last_day: i32) -> [u8; 17] {
         let mut digits = [b'0'; 17];
-        let area = AREA_CODES[self.index(AREA_CODES.len())];
-        digits[..6].copy_from_slice(area.as_bytes());
-        let day = self.rng.random_range(FIRST_BIRTH_DAY..=LAST_BIRTH_DAY);
+        digits[..6].copy_from_slice(&area);
+        let day = self.rng.random_range(first_day..=last_day);
         let birth = Date::from_julian_day(day).unwrap_or(Date::MIN);
         let birth = format!(
             "{:04}{:02}{:02}",
