@@ -63,6 +63,8 @@ pub struct TownshipSpec {
     pub households: usize,
     /// The township's 9-digit code (villages are `001`…`020` below it).
     pub township: &'static str,
+    /// Largest household (members are 1 to this many; at least 1).
+    pub max_members: u32,
     /// Share of roster lines, in per mille, made bad on purpose (an invalid ID number, an
     /// unknown person, a holder name that differs, an unreadable area).
     pub bad_per_mille: u32,
@@ -74,6 +76,7 @@ impl Default for TownshipSpec {
             seed: 2026,
             households: 1_000,
             township: "150422100",
+            max_members: 5,
             bad_per_mille: 0,
         }
     }
@@ -146,7 +149,7 @@ impl Township {
             let village_no = rng.random_range(1u32..=20);
             let village = RegionCode::parse(&format!("{}{village_no:03}", spec.township))?;
             let household_id = format!("{}-{number:06}", spec.township);
-            let size = rng.random_range(1u32..=5);
+            let size = rng.random_range(1u32..=spec.max_members.max(1));
             let mut members = Vec::new();
             let mut head_name = String::new();
             let surname = SURNAMES[rng.random_range(0..SURNAMES.len())];
