@@ -1,4 +1,36 @@
 //! Files in and out for yikatong: roster files (CSV in UTF-8 or GBK, XLSX) and
-//! publicity lists. (Being written: see issue 4.)
+//! generic tables (publicity lists, the HR department's card file, bank files).
+//!
+//! Reading never fails because of one bad line: a line that cannot be read is a
+//! [`LineProblem`] with its line number, and the rest of the file is read. Only a
+//! problem with the whole file (empty, binary, not UTF-8 or GBK, cut short, a
+//! corrupt workbook, a missing 身份证号 column) is a [`FormatError`].
+//!
+//! ```
+//! use yikatong_core::{Language, RosterField};
+//! use yikatong_formats::{read_roster, write_roster_xlsx, ReadOptions};
+//!
+//! let csv = "身份证号,姓名,金额（元）\n150102199001011234,张三,120.00\n1,2,3,4\n";
+//! let file = read_roster(csv.as_bytes(), &ReadOptions::default())?;
+//! assert_eq!(file.records.len(), 1);
+//! assert_eq!(file.problems[0].line, 3);
+//!
+//! let xlsx = write_roster_xlsx(&file.records, &file.columns, Language::Zh)?;
+//! let again = read_roster(&xlsx, &ReadOptions::default())?;
+//! assert_eq!(again.records[0].get(&RosterField::Amount), Some("120.00"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+mod encoding;
+mod error;
+mod roster;
+mod table;
+mod write;
+
+pub use encoding::{CsvEncoding, InputEncoding, TextEncoding};
+pub use error::FormatError;
+pub use roster::{RosterFile, read_roster, write_roster_csv, write_roster_xlsx};
+pub use table::{FileFormat, InputFormat, LineProblem, ReadOptions, Table, TableRow, read_table};
+pub use write::{write_table_csv, write_table_xlsx};

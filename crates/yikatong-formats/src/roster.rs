@@ -1,0 +1,311 @@
+//! Roster files (补贴底册) in and out: a table whose headers name
+//! [`RosterField`]s, in Chinese or English.
+
+use std::collections::BTreeMap;
+
+use yikatong_core::{Language, RosterField, RosterRecord};
+
+use crate::table::{self, CellKind, RowCells, RowSink};
+use crate::write::{CsvTable, TableWriter, XlsxTable};
+use crate::{CsvEncoding, FileFormat, FormatError, LineProblem, ReadOptions, TextEncoding};
+
+/// A roster file as read: its records, and the lines that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RosterFile {
+    /// One record per readable non-blank data line, in file order.
+    pub records: Vec<RosterRecord>,
+    /// The recognised columns, in file order.
+    pub columns: Vec<RosterField>,
+    /// Headers that name no roster field; their cells are not read.
+    pub ignored_headers: Vec<String>,
+    /// Data lines that were not read, each with its reason. None is dropped silently:
+    /// every non-blank data line is either a record or a problem.
+    pub problems: Vec<LineProblem>,
+    /// CSV or XLSX.
+    pub format: FileFormat,
+    /// The encoding a CSV file was read in; `None` for XLSX.
+    pub encoding: Option<TextEncoding>,
+}
+
+/// Reads a roster file: CSV (UTF-8 or GBK) or XLSX.
+///
+/// The header line must have a 身份证号 (`resident_id`) column and no field twice;
+/// unknown headers are listed in [`RosterFile::ignored_headers`]. Cell contents are
+/// not validated here (roster intake does that), except that ID and account numbers
+/// a workbook stored as numbers are refused: Excel keeps 15 digits of them.
+///
+/// ```
+/// use yikatong_core::RosterField;
+/// use yikatong_formats::{read_roster, ReadOptions, TextEncoding};
+///
+/// let csv = "身份证号,姓名,面积（亩）,备注x\n\
+///            150102199001011234,张三,12.5,\n";
+/// let file = read_roster(csv.as_bytes(), &ReadOptions::default())?;
+/// assert_eq!(file.encoding, Some(TextEncoding::Utf8));
+/// assert_eq!(file.ignored_headers, ["备注x"]);
+/// let record = &file.records[0];
+/// assert_eq!(record.line, 2);
+/// assert_eq!(record.get(&RosterField::Name), Some("张三"));
+/// assert_eq!(record.get(&RosterField::Quantity("farmland_mu".into())), Some("12.5"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// File-level problems only ([`FormatError`]): an empty, binary, undecodable,
+/// truncated or corrupt file, a missing 身份证号 column, a field named twice.
+pub fn read_roster(bytes: &[u8], options: &ReadOptions) -> Result<RosterFile, FormatError> {
+    let mut sink = RosterSink::default();
+    let scanned = table::scan(bytes, options, &mut sink)?;
+    Ok(RosterFile {
+        records: sink.records,
+        columns: sink.columns,
+        ignored_headers: sink.ignored_headers,
+        problems: scanned.problems,
+        format: scanned.format,
+        encoding: scanned.encoding,
+    })
+}
+
+/// What one column of the file is.
+struct Column {
+    field: RosterField,
+    /// An ID or account number: a number cell has lost digits.
+    text_only: bool,
+}
+
+#[derive(Default)]
+struct RosterSink {
+    /// By column index; `None` for an ignored column.
+    by_index: Vec<Option<Column>>,
+    columns: Vec<RosterField>,
+    ignored_headers: Vec<String>,
+    records: Vec<RosterRecord>,
+}
+
+/// Fields whose digits must survive exactly.
+fn is_text_only(field: &RosterField) -> bool {
+    matches!(
+        field,
+        RosterField::ResidentId | RosterField::HeadResidentId | RosterField::AccountNumber
+    )
+}
+
+fn field_name(field: &RosterField) -> String {
+    format!("{} ({})", field.header_zh(), field.header_en())
+}
+
+impl RowSink for RosterSink {
+    fn header(&mut self, line: u64, headers: &[String]) -> Result<(), FormatError> {
+        let mut seen: BTreeMap<RosterField, usize> = BTreeMap::new();
+        for (index, header) in headers.iter().enumerate() {
+            if header.is_empty() {
+                self.ignored_headers
+                    .push(format!("(column {}: no header)", index + 1));
+                self.by_index.push(None);
+                continue;
+            }
+            let Some(field) = RosterField::from_header(header) else {
+                self.ignored_headers.push(header.clone());
+                self.by_index.push(None);
+                continue;
+            };
+            if let Some(&first) = seen.get(&field) {
+                return Err(FormatError::DuplicateColumn {
+                    line,
+                    field: field_name(&field),
+                    first: first + 1,
+                    first_header: headers.get(first).cloned().unwrap_or_default(),
+                    second: index + 1,
+                    second_header: header.clone(),
+                });
+            }
+            seen.insert(field.clone(), index);
+            self.columns.push(field.clone());
+            self.by_index.push(Some(Column {
+                text_only: is_text_only(&field),
+                field,
+            }));
+        }
+        if !seen.contains_key(&RosterField::ResidentId) {
+            let found: Vec<&str> = headers
+                .iter()
+                .map(String::as_str)
+                .filter(|header| !header.is_empty())
+                .collect();
+            return Err(FormatError::MissingColumn {
+                line,
+                expected: "身份证号 (resident ID number; header 身份证号, 身份证号码, \
+                           公民身份号码 or resident_id)"
+                    .to_owned(),
+                found: if found.is_empty() {
+                    "no headers".to_owned()
+                } else {
+                    found.join(", ")
+                },
+            });
+        }
+        Ok(())
+    }
+
+    fn row(&mut self, line: u64, row: &dyn RowCells, width: usize) -> Result<(), String> {
+        let mut fields = BTreeMap::new();
+        let mut numeric: Vec<String> = Vec::new();
+        for (index, column) in self.by_index.iter().enumerate().take(width) {
+            let Some(column) = column else { continue };
+            if row.is_blank(index) {
+                continue;
+            }
+            let cell = row.cell(index);
+            if column.text_only && cell.kind == CellKind::Number {
+                numeric.push(format!("{} = {}", field_name(&column.field), cell.text));
+                continue;
+            }
+            fields.insert(column.field.clone(), cell.text.into_owned());
+        }
+        if !numeric.is_empty() {
+            return Err(format!(
+                "{} is stored as a number, which keeps only 15 digits; format the column as \
+                 text (right-click, Format Cells, Text), type the numbers again, and import again",
+                numeric.join(", ")
+            ));
+        }
+        self.records.push(RosterRecord { line, fields });
+        Ok(())
+    }
+}
+
+/// The header of `field` in `language`.
+fn header(field: &RosterField, language: Language) -> String {
+    match language {
+        Language::Zh => field.header_zh(),
+        Language::En => field.header_en(),
+    }
+}
+
+/// Checks that `columns` are distinct and cover every field of every record, so
+/// nothing is lost on the way out.
+fn check_columns(records: &[RosterRecord], columns: &[RosterField]) -> Result<(), FormatError> {
+    let mut index = BTreeMap::new();
+    for (position, field) in columns.iter().enumerate() {
+        if index.insert(field, position).is_some() {
+            return Err(FormatError::ColumnTwice {
+                field: field_name(field),
+            });
+        }
+    }
+    for record in records {
+        if let Some(field) = record
+            .fields
+            .keys()
+            .find(|field| !index.contains_key(field))
+        {
+            return Err(FormatError::FieldNotInColumns {
+                line: record.line,
+                field: field_name(field),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn write_roster(
+    records: &[RosterRecord],
+    columns: &[RosterField],
+    language: Language,
+    writer: &mut dyn TableWriter,
+) -> Result<(), FormatError> {
+    check_columns(records, columns)?;
+    let headers: Vec<String> = columns
+        .iter()
+        .map(|field| header(field, language))
+        .collect();
+    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+    writer.write_row(&headers)?;
+    let mut cells: Vec<&str> = Vec::with_capacity(columns.len());
+    for record in records {
+        cells.clear();
+        cells.extend(
+            columns
+                .iter()
+                .map(|field| record.get(field).unwrap_or_default()),
+        );
+        writer.write_row(&cells)?;
+    }
+    Ok(())
+}
+
+/// Writes a roster as CSV with `columns` in order, headers in `language`; a record's
+/// missing fields are blank cells. Reading the bytes back gives the same records
+/// (line numbers aside) when every record has a non-blank cell.
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use yikatong_core::{Language, RosterField, RosterRecord};
+/// use yikatong_formats::{read_roster, write_roster_csv, CsvEncoding, ReadOptions};
+///
+/// let record = RosterRecord {
+///     line: 2,
+///     fields: BTreeMap::from([
+///         (RosterField::ResidentId, "150102199001011234".to_owned()),
+///         (RosterField::Name, "张三".to_owned()),
+///     ]),
+/// };
+/// let columns = [RosterField::ResidentId, RosterField::Name, RosterField::Amount];
+/// let bytes = write_roster_csv(&[record.clone()], &columns, Language::Zh, CsvEncoding::Gbk)?;
+/// let file = read_roster(&bytes, &ReadOptions::default())?;
+/// assert_eq!(file.records, [record]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// [`FormatError::ColumnTwice`], [`FormatError::FieldNotInColumns`], and for GBK
+/// [`FormatError::Unencodable`].
+pub fn write_roster_csv(
+    records: &[RosterRecord],
+    columns: &[RosterField],
+    language: Language,
+    encoding: CsvEncoding,
+) -> Result<Vec<u8>, FormatError> {
+    let mut writer = CsvTable::new(columns.len());
+    write_roster(records, columns, language, &mut writer)?;
+    writer.finish(encoding)
+}
+
+/// Writes a roster as an XLSX workbook with one sheet (底册 / roster). ID and account
+/// numbers are text cells in text-formatted columns; quantities, amounts, income and
+/// head counts are number cells when their text is a plain decimal number that reads
+/// back unchanged, text otherwise.
+///
+/// # Errors
+///
+/// [`FormatError::ColumnTwice`], [`FormatError::FieldNotInColumns`], and
+/// [`FormatError::Write`] (more rows than a sheet holds).
+pub fn write_roster_xlsx(
+    records: &[RosterRecord],
+    columns: &[RosterField],
+    language: Language,
+) -> Result<Vec<u8>, FormatError> {
+    let number_columns: Vec<usize> = columns
+        .iter()
+        .enumerate()
+        .filter(|(_, field)| {
+            matches!(
+                field,
+                RosterField::Quantity(_)
+                    | RosterField::Amount
+                    | RosterField::PerCapitaIncome
+                    | RosterField::HouseholdMembers
+            )
+        })
+        .map(|(index, _)| index)
+        .collect();
+    let sheet = match language {
+        Language::Zh => "底册",
+        Language::En => "roster",
+    };
+    let mut writer = XlsxTable::new(sheet, columns.len(), &number_columns)?;
+    write_roster(records, columns, language, &mut writer)?;
+    writer.finish()
+}

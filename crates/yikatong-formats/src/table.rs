@@ -1,0 +1,661 @@
+//! Reading a table (a header row and data rows) from CSV or XLSX bytes: the shared
+//! layer under every file reader of this crate.
+//!
+//! Rules for every table: blank lines are skipped; the first non-blank line is the
+//! header; cells are trimmed. A data line with a non-blank cell beyond the header, or
+//! with fewer cells than the header, is a [`LineProblem`] and is not read; the rest of
+//! the file still is. Only problems with the whole file are errors.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Xlsx};
+
+use crate::FormatError;
+use crate::encoding::{self, InputEncoding, TextEncoding};
+
+/// Which kind of file to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum InputFormat {
+    /// XLSX if the bytes are a zip archive (`PK\x03\x04`), CSV otherwise.
+    #[default]
+    Detect,
+    /// Comma- (or other delimiter-) separated text.
+    Csv,
+    /// An Excel 2007+ workbook.
+    Xlsx,
+}
+
+/// The kind of file that was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FileFormat {
+    /// Delimited text.
+    Csv,
+    /// An Excel 2007+ workbook.
+    Xlsx,
+}
+
+/// How to read a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// CSV, XLSX or detect.
+    pub format: InputFormat,
+    /// The text encoding of a CSV file.
+    pub encoding: InputEncoding,
+    /// The sheet of a workbook to read; the first sheet when `None`.
+    pub sheet: Option<String>,
+    /// The CSV cell separator, `b','` by default (`b'\t'` for tab-separated text).
+    pub delimiter: u8,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            format: InputFormat::Detect,
+            encoding: InputEncoding::Detect,
+            sheet: None,
+            delimiter: b',',
+        }
+    }
+}
+
+/// A problem with one line of a file; the line was not read, the others were.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LineProblem {
+    /// One-based line (CSV, header = 1) or row number (XLSX, as Excel shows it).
+    pub line: u64,
+    /// What is wrong and what to do, for a clerk.
+    pub message: String,
+}
+
+impl fmt::Display for LineProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+/// One data line of a table.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TableRow {
+    /// One-based line (CSV: physical line where the record starts) or row number (XLSX).
+    pub line: u64,
+    /// The trimmed cells, one per header.
+    pub cells: Vec<String>,
+    /// Indexes of cells a workbook stored as numbers (their text is the number's
+    /// shortest decimal form). A reader of ID or account columns must reject them:
+    /// Excel keeps only 15 significant digits. Always empty for CSV.
+    pub number_cells: Vec<usize>,
+}
+
+/// A table read from a file: its header and its readable data lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    /// The header line's line number.
+    pub header_line: u64,
+    /// The trimmed headers, without trailing blank ones.
+    pub headers: Vec<String>,
+    /// The data lines that could be read, in file order.
+    pub rows: Vec<TableRow>,
+    /// The data lines that could not, with the reason.
+    pub problems: Vec<LineProblem>,
+    /// CSV or XLSX.
+    pub format: FileFormat,
+    /// The text encoding of a CSV file; `None` for XLSX.
+    pub encoding: Option<TextEncoding>,
+}
+
+/// Reads a table from `bytes`: the first non-blank line is the header.
+///
+/// ```
+/// use yikatong_formats::{read_table, ReadOptions};
+///
+/// let table = read_table("姓名,卡号\n\n张三,622848\n李四\n".as_bytes(), &ReadOptions::default())?;
+/// assert_eq!(table.headers, ["姓名", "卡号"]);
+/// assert_eq!(table.rows[0].line, 3);
+/// assert_eq!(table.rows[0].cells, ["张三", "622848"]);
+/// assert_eq!(table.problems[0].line, 4);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// File-level problems: see [`FormatError`].
+pub fn read_table(bytes: &[u8], options: &ReadOptions) -> Result<Table, FormatError> {
+    let mut sink = TableSink::default();
+    let scanned = scan(bytes, options, &mut sink)?;
+    Ok(Table {
+        header_line: scanned.header_line,
+        headers: sink.headers,
+        rows: sink.rows,
+        problems: scanned.problems,
+        format: scanned.format,
+        encoding: scanned.encoding,
+    })
+}
+
+#[derive(Default)]
+struct TableSink {
+    headers: Vec<String>,
+    rows: Vec<TableRow>,
+}
+
+impl RowSink for TableSink {
+    fn header(&mut self, _line: u64, headers: &[String]) -> Result<(), FormatError> {
+        self.headers = headers.to_vec();
+        Ok(())
+    }
+
+    fn row(&mut self, line: u64, row: &dyn RowCells, width: usize) -> Result<(), String> {
+        let mut cells = Vec::with_capacity(width);
+        let mut number_cells = Vec::new();
+        for index in 0..width {
+            let cell = row.cell(index);
+            if cell.kind == CellKind::Number {
+                number_cells.push(index);
+            }
+            cells.push(cell.text.into_owned());
+        }
+        self.rows.push(TableRow {
+            line,
+            cells,
+            number_cells,
+        });
+        Ok(())
+    }
+}
+
+/// What a cell held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CellKind {
+    /// Text (every CSV cell).
+    Text,
+    /// A number in a workbook.
+    Number,
+    /// An Excel error value such as `#N/A`.
+    Error,
+}
+
+/// One cell, trimmed.
+#[derive(Debug)]
+pub(crate) struct Cell<'a> {
+    pub(crate) text: Cow<'a, str>,
+    pub(crate) kind: CellKind,
+}
+
+/// The cells of one line, converted lazily so unused columns cost nothing.
+pub(crate) trait RowCells {
+    /// How many cells the line has.
+    fn len(&self) -> usize;
+    /// The cell at `index` (blank when out of range).
+    fn cell(&self, index: usize) -> Cell<'_>;
+    /// Whether the cell at `index` is blank, without converting it.
+    fn is_blank(&self, index: usize) -> bool;
+}
+
+/// Receives the header and the well-formed data lines of a table.
+pub(crate) trait RowSink {
+    /// The trimmed headers (trailing blank ones dropped); an error rejects the file.
+    fn header(&mut self, line: u64, headers: &[String]) -> Result<(), FormatError>;
+    /// A non-blank data line with at least `width` cells, none beyond `width` non-blank
+    /// and no error cell; `Err` is a problem with this line.
+    fn row(&mut self, line: u64, row: &dyn RowCells, width: usize) -> Result<(), String>;
+}
+
+/// Where the header was and what the file was.
+#[derive(Debug)]
+pub(crate) struct Scanned {
+    pub(crate) header_line: u64,
+    pub(crate) problems: Vec<LineProblem>,
+    pub(crate) format: FileFormat,
+    pub(crate) encoding: Option<TextEncoding>,
+}
+
+/// Decodes `bytes` and feeds its header and data lines to `sink`.
+pub(crate) fn scan(
+    bytes: &[u8],
+    options: &ReadOptions,
+    sink: &mut dyn RowSink,
+) -> Result<Scanned, FormatError> {
+    if bytes.is_empty() {
+        return Err(FormatError::Empty);
+    }
+    let is_zip = bytes.starts_with(b"PK\x03\x04");
+    let format = match options.format {
+        InputFormat::Detect if is_zip => FileFormat::Xlsx,
+        InputFormat::Detect | InputFormat::Csv => FileFormat::Csv,
+        InputFormat::Xlsx => FileFormat::Xlsx,
+    };
+    match format {
+        FileFormat::Xlsx => {
+            if !is_zip {
+                encoding::sniff_not_text(bytes)?;
+                return Err(FormatError::Xlsx {
+                    reason: "it is not a zip archive (an XLSX file starts with \"PK\"); \
+                             if it is CSV text, read it as CSV"
+                        .to_owned(),
+                });
+            }
+            let mut lines = Lines::default();
+            scan_xlsx(bytes, options.sheet.as_deref(), sink, &mut lines)?;
+            Ok(lines.finish(FileFormat::Xlsx, None))
+        }
+        FileFormat::Csv => {
+            check_delimiter(options.delimiter)?;
+            encoding::sniff_not_text(bytes)?;
+            let (text, encoding) = encoding::decode(bytes, options.encoding)?;
+            let mut lines = Lines::default();
+            scan_csv(&text, options.delimiter, sink, &mut lines)?;
+            Ok(lines.finish(FileFormat::Csv, Some(encoding)))
+        }
+    }
+}
+
+fn check_delimiter(delimiter: u8) -> Result<(), FormatError> {
+    if matches!(delimiter, b'"' | b'\r' | b'\n') || !delimiter.is_ascii() {
+        return Err(FormatError::InvalidOption {
+            reason: format!(
+                "the delimiter {:?} cannot separate cells; use an ASCII character such as ',' or tab",
+                char::from(delimiter)
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// The header-then-rows state shared by the CSV and XLSX scanners.
+#[derive(Default)]
+struct Lines {
+    header_line: Option<u64>,
+    width: usize,
+    problems: Vec<LineProblem>,
+}
+
+/// What became of one line.
+enum Fed {
+    Blank,
+    Header,
+    Row,
+    Short(usize),
+    Bad,
+}
+
+impl Lines {
+    fn feed(
+        &mut self,
+        line: u64,
+        row: &dyn RowCells,
+        sink: &mut dyn RowSink,
+    ) -> Result<Fed, FormatError> {
+        let len = row.len();
+        if (0..len).all(|index| row.is_blank(index)) {
+            return Ok(Fed::Blank);
+        }
+        if self.header_line.is_none() {
+            let mut headers: Vec<String> = (0..len)
+                .map(|index| row.cell(index).text.into_owned())
+                .collect();
+            while headers.last().is_some_and(String::is_empty) {
+                headers.pop();
+            }
+            self.width = headers.len();
+            self.header_line = Some(line);
+            sink.header(line, &headers)?;
+            return Ok(Fed::Header);
+        }
+        let width = self.width;
+        if len < width {
+            self.problem(
+                line,
+                format!(
+                    "{len} cells but the header has {width}: a separator is missing or the \
+                     line was cut; fix the line and import it again"
+                ),
+            );
+            return Ok(Fed::Short(len));
+        }
+        if let Some(extra) = (width..len).find(|&index| !row.is_blank(index)) {
+            let text = row.cell(extra).text.into_owned();
+            self.problem(
+                line,
+                format!(
+                    "more cells than the {width} headers: column {} holds {text:?} but has no \
+                     header; a separator too many, or an unquoted {}",
+                    extra + 1,
+                    if text.contains(',') {
+                        "comma"
+                    } else {
+                        "separator"
+                    },
+                ),
+            );
+            return Ok(Fed::Bad);
+        }
+        if let Some(index) = (0..width).find(|&index| row.cell(index).kind == CellKind::Error) {
+            let text = row.cell(index).text.into_owned();
+            self.problem(
+                line,
+                format!(
+                    "column {} holds the Excel error {text}; correct the formula or type the value",
+                    index + 1
+                ),
+            );
+            return Ok(Fed::Bad);
+        }
+        match sink.row(line, row, width) {
+            Ok(()) => Ok(Fed::Row),
+            Err(message) => {
+                self.problem(line, message);
+                Ok(Fed::Bad)
+            }
+        }
+    }
+
+    fn problem(&mut self, line: u64, message: String) {
+        self.problems.push(LineProblem { line, message });
+    }
+
+    fn finish(self, format: FileFormat, encoding: Option<TextEncoding>) -> Scanned {
+        Scanned {
+            header_line: self.header_line.unwrap_or_default(),
+            problems: self.problems,
+            format,
+            encoding,
+        }
+    }
+}
+
+struct CsvRow<'r>(&'r csv::StringRecord);
+
+impl RowCells for CsvRow<'_> {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn cell(&self, index: usize) -> Cell<'_> {
+        Cell {
+            text: Cow::Borrowed(self.0.get(index).unwrap_or_default().trim()),
+            kind: CellKind::Text,
+        }
+    }
+
+    fn is_blank(&self, index: usize) -> bool {
+        self.0.get(index).is_none_or(|text| text.trim().is_empty())
+    }
+}
+
+fn scan_csv(
+    text: &str,
+    delimiter: u8,
+    sink: &mut dyn RowSink,
+    lines: &mut Lines,
+) -> Result<(), FormatError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    let mut record = csv::StringRecord::new();
+    // The last record: its start and line, and what became of it.
+    let mut last: Option<(usize, u64, Fed)> = None;
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(error) => {
+                return Err(FormatError::NotATable {
+                    looks_like: format!("text the CSV reader cannot read ({error})"),
+                });
+            }
+        }
+        let (start, line) = record_start(text, record.position());
+        let fed = lines.feed(line, &CsvRow(&record), sink)?;
+        last = Some((start, line, fed));
+    }
+    let Some((start, line, fed)) = last else {
+        return Err(FormatError::Empty);
+    };
+    if quote_left_open(text.get(start..).unwrap_or_default(), delimiter) {
+        return Err(FormatError::UnclosedQuote { line });
+    }
+    if lines.header_line.is_none() {
+        return Err(FormatError::Empty);
+    }
+    if let Fed::Short(cells) = fed {
+        if !text.ends_with(['\n', '\r']) {
+            return Err(FormatError::Truncated {
+                line,
+                cells,
+                expected: lines.width,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The byte offset and physical line where a record starts. The reader's position
+/// can point at line breaks skipped before the record, so step over them.
+fn record_start(text: &str, position: Option<&csv::Position>) -> (usize, u64) {
+    let (mut byte, mut line) = position.map_or((0, 1), |position| {
+        (
+            usize::try_from(position.byte()).unwrap_or(usize::MAX),
+            position.line(),
+        )
+    });
+    let bytes = text.as_bytes();
+    while let Some(&b) = bytes.get(byte) {
+        match b {
+            b'\n' => line += 1,
+            b'\r' => {}
+            _ => break,
+        }
+        byte += 1;
+    }
+    (byte, line)
+}
+
+/// Whether a CSV record starting at the beginning of `rest` and running to the end of
+/// the file ends inside a quoted cell (the reader itself accepts that silently).
+fn quote_left_open(rest: &str, delimiter: u8) -> bool {
+    #[derive(PartialEq)]
+    enum State {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        QuoteInQuoted,
+    }
+    let mut state = State::FieldStart;
+    for &b in rest.as_bytes() {
+        state = match state {
+            State::FieldStart if b == b'"' => State::Quoted,
+            State::FieldStart | State::Unquoted | State::QuoteInQuoted
+                if b == delimiter || b == b'\n' || b == b'\r' =>
+            {
+                State::FieldStart
+            }
+            State::FieldStart | State::Unquoted => State::Unquoted,
+            State::Quoted if b == b'"' => State::QuoteInQuoted,
+            State::Quoted => State::Quoted,
+            State::QuoteInQuoted if b == b'"' => State::Quoted,
+            State::QuoteInQuoted => State::Unquoted,
+        };
+    }
+    state == State::Quoted
+}
+
+struct XlsxRow<'r>(&'r [Data]);
+
+impl RowCells for XlsxRow<'_> {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn cell(&self, index: usize) -> Cell<'_> {
+        let Some(data) = self.0.get(index) else {
+            return Cell {
+                text: Cow::Borrowed(""),
+                kind: CellKind::Text,
+            };
+        };
+        let (text, kind) = match data {
+            Data::String(text) | Data::DateTimeIso(text) | Data::DurationIso(text) => {
+                (Cow::Borrowed(text.trim()), CellKind::Text)
+            }
+            Data::Empty => (Cow::Borrowed(""), CellKind::Text),
+            // `{}` of an f64 is its shortest round-trip decimal, never an exponent.
+            Data::Float(number) => (Cow::Owned(format!("{number}")), CellKind::Number),
+            Data::Int(number) => (Cow::Owned(number.to_string()), CellKind::Number),
+            Data::Bool(value) => (
+                Cow::Borrowed(if *value { "TRUE" } else { "FALSE" }),
+                CellKind::Text,
+            ),
+            Data::DateTime(value) => (Cow::Owned(value.to_string()), CellKind::Number),
+            Data::Error(error) => (Cow::Owned(error.to_string()), CellKind::Error),
+        };
+        Cell { text, kind }
+    }
+
+    fn is_blank(&self, index: usize) -> bool {
+        match self.0.get(index) {
+            None | Some(Data::Empty) => true,
+            Some(Data::String(text)) => text.trim().is_empty(),
+            Some(_) => false,
+        }
+    }
+}
+
+fn scan_xlsx(
+    bytes: &[u8],
+    sheet: Option<&str>,
+    sink: &mut dyn RowSink,
+    lines: &mut Lines,
+) -> Result<(), FormatError> {
+    let xlsx_error = |error: calamine::XlsxError| FormatError::Xlsx {
+        reason: error.to_string(),
+    };
+    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(xlsx_error)?;
+    let names = workbook.sheet_names();
+    let name = match sheet {
+        Some(wanted) => names
+            .iter()
+            .find(|name| name.as_str() == wanted || name.trim() == wanted.trim())
+            .cloned()
+            .ok_or_else(|| FormatError::NoSuchSheet {
+                wanted: wanted.to_owned(),
+                available: names.join(", "),
+            })?,
+        None => names.first().cloned().ok_or_else(|| FormatError::Xlsx {
+            reason: "it has no sheets".to_owned(),
+        })?,
+    };
+    let range = workbook.worksheet_range(&name).map_err(xlsx_error)?;
+    // The range starts at its first used cell; line numbers are the sheet's own.
+    let first_row = range.start().map_or(0, |(row, _)| u64::from(row));
+    for (index, cells) in range.rows().enumerate() {
+        let line = first_row + index as u64 + 1;
+        lines.feed(line, &XlsxRow(cells), sink)?;
+    }
+    if lines.header_line.is_none() {
+        return Err(FormatError::EmptySheet { sheet: name });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn csv(text: &str) -> Result<Table, FormatError> {
+        read_table(text.as_bytes(), &ReadOptions::default())
+    }
+
+    #[test]
+    fn quoted_newlines_keep_physical_line_numbers() -> Result<(), FormatError> {
+        let table = csv("a,b\r\n\"x\ny\",1\r\n\r\n  ,  \r\nz,\"2\"\"\"\r\n")?;
+        let lines: Vec<u64> = table.rows.iter().map(|row| row.line).collect();
+        assert_eq!(lines, [2, 6]);
+        assert_eq!(table.rows[0].cells, ["x\ny", "1"]);
+        assert_eq!(table.rows[1].cells, ["z", "2\""]);
+        Ok(())
+    }
+
+    #[test]
+    fn leading_blank_lines_move_the_header() -> Result<(), FormatError> {
+        let table = csv("\n\n a , b ,,\nc,d,,\n")?;
+        assert_eq!(table.header_line, 3);
+        assert_eq!(table.headers, ["a", "b"]);
+        assert_eq!(table.rows[0].line, 4);
+        assert_eq!(table.rows[0].cells, ["c", "d"]);
+        Ok(())
+    }
+
+    #[test]
+    fn extra_and_missing_cells_are_line_problems() -> Result<(), FormatError> {
+        let table = csv("a,b\n1,2,3\n4\n5,6\n")?;
+        assert_eq!(table.rows.len(), 1);
+        assert_eq!(table.rows[0].line, 4);
+        let lines: Vec<u64> = table.problems.iter().map(|p| p.line).collect();
+        assert_eq!(lines, [2, 3]);
+        assert!(table.problems[0].message.contains("column 3 holds \"3\""));
+        assert!(
+            table.problems[1]
+                .message
+                .contains("1 cells but the header has 2")
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_a_truncated_file() {
+        let error = csv("a,b\n1,2\n3,\"abc\n4,5\n").err();
+        assert_eq!(error, Some(FormatError::UnclosedQuote { line: 3 }));
+        assert!(error.is_some_and(|e| e.to_string().contains("not closed")));
+    }
+
+    #[test]
+    fn a_short_last_line_without_newline_is_a_truncated_file() {
+        assert_eq!(
+            csv("a,b,c\n1,2,3\n4,5").err(),
+            Some(FormatError::Truncated {
+                line: 3,
+                cells: 2,
+                expected: 3
+            })
+        );
+    }
+
+    #[test]
+    fn a_blank_file_is_empty() {
+        assert_eq!(csv("").err(), Some(FormatError::Empty));
+        assert_eq!(csv("\u{feff}\r\n ,\n\n").err(), Some(FormatError::Empty));
+    }
+
+    #[test]
+    fn tab_delimiter_and_bad_delimiter() -> Result<(), FormatError> {
+        let options = ReadOptions {
+            delimiter: b'\t',
+            ..ReadOptions::default()
+        };
+        let table = read_table("a\tb\n1,5\t2\n".as_bytes(), &options)?;
+        assert_eq!(table.rows[0].cells, ["1,5", "2"]);
+        let options = ReadOptions {
+            delimiter: b'"',
+            ..ReadOptions::default()
+        };
+        assert!(matches!(
+            read_table(b"a", &options),
+            Err(FormatError::InvalidOption { .. })
+        ));
+        Ok(())
+    }
+
+    #[test]
+    fn xlsx_declared_for_text_is_refused() {
+        let options = ReadOptions {
+            format: InputFormat::Xlsx,
+            ..ReadOptions::default()
+        };
+        let error = read_table(b"a,b\n", &options).err();
+        assert!(error.is_some_and(|e| e.to_string().contains("not a zip archive")));
+    }
+}
