@@ -119,7 +119,9 @@ impl From<PyYikatongError> for PyErr {
                 Some(value.clone()),
                 Some(rule.to_string()),
             ),
-            E::UnknownRegion { query } => (UnknownRegion::type_object, Some(query.clone()), None),
+            E::UnknownRegion { query } | E::AmbiguousRegion { query, .. } => {
+                (UnknownRegion::type_object, Some(query.clone()), None)
+            }
             E::Period { value, rule } => (
                 InvalidPeriod::type_object,
                 Some(value.clone()),

@@ -87,7 +87,7 @@ impl From<yikatong::Error> for YikatongError {
             E::AccountNumber { .. } => Self::AccountNumber { message },
             E::Amount { .. } => Self::Amount { message },
             E::RegionCode { .. } => Self::RegionCode { message },
-            E::UnknownRegion { .. } => Self::UnknownRegion { message },
+            E::UnknownRegion { .. } | E::AmbiguousRegion { .. } => Self::UnknownRegion { message },
             E::Period { .. } => Self::Period { message },
             E::DateOutOfRange { .. } => Self::DateOutOfRange { message },
             E::Data { .. } => Self::Data { message },

@@ -32,11 +32,48 @@ pub struct Beneficiary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_capita_income: Option<Amount>,
     /// Date of death, when civil affairs has reported one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "crate::policy::iso_date::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deceased_on: Option<Date>,
 }
 
 impl Beneficiary {
+    /// A beneficiary with no phone, tags, quantities, income or date of death.
+    ///
+    /// ```
+    /// use yikatong_core::{Beneficiary, RegionCode, ResidentId};
+    ///
+    /// let person = Beneficiary::new(
+    ///     ResidentId::parse("11010519491231002X")?,
+    ///     "张三",
+    ///     "H1",
+    ///     RegionCode::parse("150422100")?,
+    /// );
+    /// assert_eq!(person.name, "张三");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new(
+        resident_id: ResidentId,
+        name: impl Into<String>,
+        household_id: impl Into<String>,
+        village: RegionCode,
+    ) -> Beneficiary {
+        Beneficiary {
+            resident_id,
+            name: name.into(),
+            household_id: household_id.into(),
+            village,
+            phone: None,
+            tags: BTreeSet::new(),
+            quantities: BTreeMap::new(),
+            per_capita_income: None,
+            deceased_on: None,
+        }
+    }
+
     /// The facts policies are applied to, with the household size given by the caller
     /// (the register knows it; a roster file may state it).
     pub fn facts(&self, household_members: u32) -> BeneficiaryFacts {
@@ -67,8 +104,62 @@ pub struct Household {
 }
 
 impl Household {
+    /// A household with its head and members (the head is added to the members if
+    /// missing, so the result always lists its head).
+    pub fn new(
+        id: impl Into<String>,
+        head: ResidentId,
+        members: impl IntoIterator<Item = ResidentId>,
+    ) -> Household {
+        let mut all: Vec<ResidentId> = members.into_iter().collect();
+        if !all.contains(&head) {
+            all.insert(0, head);
+        }
+        Household {
+            id: id.into(),
+            head,
+            members: all,
+        }
+    }
+
     /// Number of members (at least the head).
     pub fn size(&self) -> u32 {
         u32::try_from(self.members.len()).unwrap_or(u32::MAX).max(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
+
+    #[test]
+    fn new_beneficiary_and_facts() -> TestResult {
+        let id = ResidentId::parse("11010519491231002X")?;
+        let mut person = Beneficiary::new(id, "张三", "H1", RegionCode::parse("150422100")?);
+        person.tags.insert("rural_hukou".into());
+        person.deceased_on = Some(date!(2026 - 02 - 01));
+        let facts = person.facts(3);
+        assert!(facts.has_tag("rural_hukou"));
+        assert!(!person.is_deceased_on(date!(2026 - 01 - 31)));
+        assert!(person.is_deceased_on(date!(2026 - 02 - 01)));
+        let json = serde_json::to_string(&person)?;
+        assert!(json.contains(r#""deceased_on":"2026-02-01""#), "{json}");
+        assert_eq!(serde_json::from_str::<Beneficiary>(&json)?, person);
+        Ok(())
+    }
+
+    #[test]
+    fn household_lists_its_head() -> TestResult {
+        let head = ResidentId::parse("11010519491231002X")?;
+        let other = ResidentId::parse("110105194912310038")?;
+        let household = Household::new("H1", head, [other]);
+        assert_eq!(household.members, vec![head, other]);
+        assert_eq!(household.size(), 2);
+        let again = Household::new("H1", head, [other, head]);
+        assert_eq!(again.members, vec![other, head]);
+        Ok(())
     }
 }

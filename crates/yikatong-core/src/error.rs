@@ -59,6 +59,18 @@ pub enum Error {
         /// The code or name path that was looked up.
         query: String,
     },
+    /// A region name path that matches several regions (names repeat across China).
+    #[error(
+        "region {query:?} matches {} regions ({}); give the full path from the province",
+        candidates.len(),
+        candidates.join(", ")
+    )]
+    AmbiguousRegion {
+        /// The name path that was looked up.
+        query: String,
+        /// The codes of the regions it matches.
+        candidates: Vec<String>,
+    },
     /// A period (month, quarter, half-year, year or day) that could not be read.
     #[error("period {value:?}: {rule}")]
     Period {
@@ -107,9 +119,19 @@ pub enum Error {
         /// The rule it broke.
         rule: RosterRule,
     },
-    /// A review command refused in the roster's current state or for the actor's role.
-    #[error("review: {rule}")]
+    /// A review command refused: the roster's state, the command and the actor's role say
+    /// where, the rule says why. A refused command changes nothing.
+    #[error(
+        "review: {command} by {} refused while the roster is {status}: {rule}",
+        .role.map_or("no one (replay)", crate::review::Role::label)
+    )]
     Review {
+        /// The roster's review state when the command came.
+        status: crate::review::ReviewStatus,
+        /// The command, by its serde name (`submit`, `finance_approve`, …).
+        command: &'static str,
+        /// The actor's role; `None` when replaying events.
+        role: Option<crate::review::Role>,
         /// The rule it broke.
         rule: ReviewRule,
     },

@@ -33,7 +33,10 @@ pub use account::{AccountKind, AccountNumber, AccountRule, AccountWarning};
 pub use agent_bank::{AgencyAgreement, AgentBank};
 pub use amount::{Amount, AmountRule, Rounding};
 pub use arrears::{Adjustment, AdjustmentKind, adjust, retroactive_adjustments};
-pub use bank_account::{Account, AccountStatus};
+pub use bank_account::{
+    Account, AccountChange, AccountChangeKind, AccountCommand, AccountEvent, AccountSource,
+    AccountStatus, CloseReason, VerificationResult,
+};
 pub use beneficiary::{Beneficiary, Household};
 pub use calendar::{CalendarCoverage, DayKind, Reckoned, StatutoryKind, WorkCalendar};
 pub use catalog::{CatalogDocument, ChangeKind, ChangeRecord, PolicyCatalog};
@@ -50,7 +53,10 @@ pub use project::{
     Cycle, DeadlineMonth, DeadlineRule, Department, PaymentUnit, ProjectCategory, SubsidyProject,
 };
 pub use region::{Region, RegionCode, RegionCodeRule, RegionLevel, RegionTree};
-pub use register::{Register, RegisterRule};
+pub use register::{
+    CardField, CardImportProblem, CardImportReport, CardImportRule, Register, RegisterRule,
+    SocialSecurityCardRecord,
+};
 pub use resident_id::{ResidentId, ResidentIdRule, Sex};
 pub use review::ReviewRule;
 pub use roster::RosterRule;

@@ -683,28 +683,35 @@ impl RegionTree {
         if names.iter().any(|name| name.is_empty()) {
             return Err(unknown());
         }
-        let mut from_province: Option<usize> = None;
-        let mut found: Option<usize> = None;
-        let mut matches = 0usize;
+        let mut from_province: Vec<usize> = Vec::new();
+        let mut found: Vec<usize> = Vec::new();
         for start in self.indices_named(first) {
             for end in self.walk(start, rest) {
-                matches += 1;
-                found = Some(end);
+                found.push(end);
                 if self.level_at(start) == Some(RegionLevel::Province) {
-                    from_province = if from_province.is_none() {
-                        Some(end)
-                    } else {
-                        // Two full paths alike: nothing can tell them apart.
-                        return Err(unknown());
-                    };
+                    from_province.push(end);
                 }
             }
         }
         // A full path from a province wins over a partial match elsewhere.
-        let index = match (from_province, matches) {
-            (Some(index), _) => index,
-            (None, 1) => found.ok_or_else(unknown)?,
-            _ => return Err(unknown()),
+        let candidates = if from_province.is_empty() {
+            found
+        } else {
+            from_province
+        };
+        let index = match candidates.as_slice() {
+            [] => return Err(unknown()),
+            [index] => *index,
+            several => {
+                return Err(Error::AmbiguousRegion {
+                    query: path.to_owned(),
+                    candidates: several
+                        .iter()
+                        .filter_map(|index| self.regions.get(*index))
+                        .map(|region| region.code().to_string())
+                        .collect(),
+                });
+            }
         };
         self.regions.get(index).ok_or_else(unknown)
     }
@@ -1455,7 +1462,6 @@ mod tests {
                 "/",
                 "内蒙古自治区//赤峰市",
                 "内蒙古自治区/赤峰市/不存在",
-                "东城街道",
             ] {
                 assert_eq!(
                     tree.find_by_path(unknown),
@@ -1464,6 +1470,15 @@ mod tests {
                     }),
                     "{unknown:?}"
                 );
+            }
+            // 东城街道 exists in many cities: the error lists them all.
+            match tree.find_by_path("东城街道") {
+                Err(Error::AmbiguousRegion { query, candidates }) => {
+                    assert_eq!(query, "东城街道");
+                    assert!(candidates.len() > 2, "{candidates:?}");
+                    assert!(candidates.contains(&"441900003000".to_owned()));
+                }
+                other => return Err(format!("expected AmbiguousRegion, got {other:?}").into()),
             }
             Ok(())
         }

@@ -208,15 +208,9 @@ impl Township {
             });
             let card = ids.bank_card();
             if let Ok(number) = AccountNumber::parse(&card, AccountKind::BankCard) {
-                register.upsert_account(Account {
-                    holder: head,
-                    holder_name: head_name.clone(),
-                    bank_code: BANK_CODE.to_owned(),
-                    number,
-                    status: AccountStatus::Verified,
-                    enrolments: Default::default(),
-                    history: Default::default(),
-                });
+                let mut account = Account::new(head, head_name.clone(), BANK_CODE, number);
+                account.status = AccountStatus::Verified;
+                register.upsert_account(account);
             }
             let mut row = RosterRow {
                 resident_id: head.as_str().to_owned(),
