@@ -4,3 +4,5 @@
 
 pub use yikatong_core as core;
 pub use yikatong_core::*;
+/// Files in and out: roster files in CSV (UTF-8/GBK) and XLSX, publicity lists.
+pub use yikatong_formats as formats;

@@ -59,7 +59,12 @@ pub use register::{
 };
 pub use resident_id::{ResidentId, ResidentIdRule, Sex};
 pub use review::ReviewRule;
-pub use roster::RosterRule;
+pub use roster::{
+    Acknowledgement, AmountChange, AppliedCorrection, Correction, CorrectionAction, DiffEntry,
+    HeldProjects, IntakeMode, LineChange, PayeeAccount, PayeeAccountChange, Problem, ProblemKey,
+    ProblemRule, Roster, RosterDiff, RosterHeader, RosterKind, RosterLine, RosterRule, Severity,
+    ValidationReport,
+};
 pub use roster_record::{RosterField, RosterRecord};
 pub use standard::{
     AgeBand, Basis, GradeAmount, Limit, LimitScope, Per, Proration, Standard, Unit,
