@@ -52,13 +52,20 @@ pub use policy::{Policy, PolicyRule};
 pub use project::{
     Cycle, DeadlineMonth, DeadlineRule, Department, PaymentUnit, ProjectCategory, SubsidyProject,
 };
+pub use publicity::{
+    AccountMasking, IdMasking, MaskingPolicy, NameMasking, Objection, ObjectionStatus, Publicity,
+    PublicityEntry, PublicityInput, Resolution,
+};
 pub use region::{Region, RegionCode, RegionCodeRule, RegionLevel, RegionTree};
 pub use register::{
     CardField, CardImportProblem, CardImportReport, CardImportRule, Register, RegisterRule,
     SocialSecurityCardRecord,
 };
 pub use resident_id::{ResidentId, ResidentIdRule, Sex};
-pub use review::ReviewRule;
+pub use review::{
+    Actor, Hold, Review, ReviewChange, ReviewCommand, ReviewContext, ReviewEvent, ReviewRule,
+    ReviewStatus, Role, Sample, Signoff, draw_sample,
+};
 pub use roster::{
     Acknowledgement, AmountChange, AppliedCorrection, Correction, CorrectionAction, DiffEntry,
     HeldProjects, IntakeMode, LineChange, PayeeAccount, PayeeAccountChange, Problem, ProblemKey,

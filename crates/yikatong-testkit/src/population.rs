@@ -101,8 +101,28 @@ pub struct RosterRow {
     pub account_number: String,
     /// 户名.
     pub holder_name: String,
-    /// Whether the line was made bad on purpose.
-    pub is_bad: bool,
+    /// What was made bad on purpose, if anything.
+    pub defect: Option<RowDefect>,
+}
+
+/// A defect put into a roster line on purpose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RowDefect {
+    /// The ID number breaks a GB 11643 rule.
+    InvalidId,
+    /// A valid ID number of someone not in the register.
+    UnknownPerson,
+    /// The account holder's name differs from the beneficiary's (a warning, not an error).
+    HolderNameDiffers,
+    /// The area is not a number ("一百二").
+    UnreadableArea,
+}
+
+impl RowDefect {
+    /// Whether the defect is an error that keeps the line off the roster.
+    pub fn is_error(self) -> bool {
+        self != RowDefect::HolderNameDiffers
+    }
 }
 
 /// A generated township: its register and its roster file.
@@ -221,22 +241,32 @@ impl Township {
                 bank: BANK_CODE.to_owned(),
                 account_number: card,
                 holder_name: head_name,
-                is_bad: false,
+                defect: None,
             };
             if rng.random_range(0u32..1000) < spec.bad_per_mille {
-                row.is_bad = true;
-                match rng.random_range(0u8..4) {
-                    0 => row.resident_id = ids.invalid_resident_id(),
+                let defect = match rng.random_range(0u8..4) {
+                    0 => {
+                        row.resident_id = ids.invalid_resident_id();
+                        RowDefect::InvalidId
+                    }
                     1 => {
                         row.resident_id = ids.resident_id_in(
                             &county,
                             date!(1940 - 01 - 01),
                             date!(1990 - 12 - 31),
-                        )
+                        );
+                        RowDefect::UnknownPerson
                     }
-                    2 => row.holder_name = format!("{}某", row.holder_name),
-                    _ => row.grassland_mu = "一百二".to_owned(),
-                }
+                    2 => {
+                        row.holder_name = format!("{}某", row.holder_name);
+                        RowDefect::HolderNameDiffers
+                    }
+                    _ => {
+                        row.grassland_mu = "一百二".to_owned();
+                        RowDefect::UnreadableArea
+                    }
+                };
+                row.defect = Some(defect);
             }
             rows.push(row);
         }
@@ -287,9 +317,9 @@ mod tests {
         assert_eq!(one.rows, two.rows);
         assert_eq!(one.register, two.register);
         assert_eq!(one.rows.len(), 200);
-        let bad = one.rows.iter().filter(|row| row.is_bad).count();
+        let bad = one.rows.iter().filter(|row| row.defect.is_some()).count();
         assert!((5..=40).contains(&bad), "{bad} bad rows");
-        for row in one.rows.iter().filter(|row| !row.is_bad) {
+        for row in one.rows.iter().filter(|row| row.defect.is_none()) {
             let id = ResidentId::parse(&row.resident_id)?;
             let account = one.register.payment_account(&id, "CYSTBH-CXPH");
             assert_eq!(
