@@ -30,7 +30,10 @@ fn public_notice_over_national_day_counts_statutory_working_days() -> TestResult
     let ends = calendar.add_working_days(date!(2026 - 09 - 30), 7)?;
     assert_eq!(ends.value, date!(2026 - 10 - 15));
     assert_eq!(ends.coverage, CalendarCoverage::Statutory);
-    assert_eq!(calendar.day_kind(date!(2026 - 10 - 10)), DayKind::MakeUpWorkday);
+    assert_eq!(
+        calendar.day_kind(date!(2026 - 10 - 10)),
+        DayKind::MakeUpWorkday
+    );
     let counted = calendar.working_days_between(date!(2026 - 09 - 30), ends.value);
     assert_eq!(counted.value, 7);
     // Beyond the data the calendar falls back to Monday–Friday and says so.

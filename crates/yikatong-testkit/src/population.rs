@@ -51,6 +51,9 @@ const GIVEN: [&str; 20] = [
     "朝鲁",
 ];
 
+/// Area code (巴林右旗) of the ID numbers of people who are not in the register.
+const OUTSIDE_COUNTY: &str = "150423";
+
 /// The agent bank every generated card belongs to.
 pub const BANK_CODE: &str = "NMNX";
 
@@ -61,7 +64,8 @@ pub struct TownshipSpec {
     pub seed: u64,
     /// Number of households.
     pub households: usize,
-    /// The township's 9-digit code (villages are `001`…`020` below it).
+    /// The township's 9-digit code (villages are `001`…`020` below it); not in 巴林右旗
+    /// (150423), whose ID numbers stand for people outside the register.
     pub township: &'static str,
     /// Largest household (members are 1 to this many; at least 1).
     pub max_members: u32,
@@ -250,8 +254,9 @@ impl Township {
                         RowDefect::InvalidId
                     }
                     1 => {
+                        // From a county no generated person lives in, so never registered.
                         row.resident_id = ids.resident_id_in(
-                            &county,
+                            OUTSIDE_COUNTY,
                             date!(1940 - 01 - 01),
                             date!(1990 - 12 - 31),
                         );
