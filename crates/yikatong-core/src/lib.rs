@@ -26,6 +26,7 @@ pub mod register;
 pub mod resident_id;
 pub mod review;
 pub mod roster;
+pub mod roster_case;
 pub mod roster_record;
 pub mod standard;
 
@@ -72,6 +73,7 @@ pub use roster::{
     ProblemRule, Roster, RosterDiff, RosterHeader, RosterKind, RosterLine, RosterRule, Severity,
     ValidationReport,
 };
+pub use roster_case::{CaseContext, RosterCase};
 pub use roster_record::{RosterField, RosterRecord};
 pub use standard::{
     AgeBand, Basis, GradeAmount, Limit, LimitScope, Per, Proration, Standard, Unit,

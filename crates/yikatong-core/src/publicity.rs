@@ -248,6 +248,19 @@ impl PublicityEntry {
         "账号",
     ];
 
+    /// The row's cells as text, in the order of the headers.
+    pub fn cells(&self) -> [String; 7] {
+        [
+            self.line.to_string(),
+            self.name.clone(),
+            self.resident_id.clone(),
+            self.village.clone(),
+            self.project.clone(),
+            self.amount.to_string(),
+            self.account.clone().unwrap_or_default(),
+        ]
+    }
+
     /// Column headers for a notice document, in English, in field order.
     pub const HEADERS_EN: [&'static str; 7] = [
         "line",

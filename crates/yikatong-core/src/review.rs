@@ -749,6 +749,18 @@ pub enum ReviewRule {
         /// The line.
         line: u32,
     },
+    /// The roster changed since its last validation, or its validation still has
+    /// errors or unacknowledged warnings.
+    #[error(
+        "the roster's validation is not current (validated as {validated}, now {current}); \
+         validate it again, fix the errors and acknowledge the warnings, then submit"
+    )]
+    NotValidated {
+        /// The content hash that was validated (empty if never).
+        validated: String,
+        /// The content hash now.
+        current: String,
+    },
     /// The roster changed after submission.
     #[error(
         "the roster changed after it was submitted (hash {submitted} then, {current} now); \
