@@ -74,7 +74,7 @@ pub use roster::{
     ValidationReport,
 };
 pub use roster_case::{CaseContext, RosterCase};
-pub use roster_record::{RosterField, RosterRecord};
+pub use roster_record::{RosterField, RosterRecord, RosterRecordBuilder};
 pub use standard::{
     AgeBand, Basis, GradeAmount, Limit, LimitScope, Per, Proration, Standard, Unit,
 };

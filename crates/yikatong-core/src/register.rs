@@ -58,8 +58,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
+use std::hash::Hash;
 
 use time::Date;
 
@@ -337,15 +339,15 @@ fn is_mobile_phone(text: &str) -> bool {
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(from = "RegisterFields")]
 pub struct Register {
-    beneficiaries: BTreeMap<ResidentId, Beneficiary>,
-    households: BTreeMap<String, Household>,
+    beneficiaries: Keyed<ResidentId, Beneficiary>,
+    households: Keyed<String, Household>,
     banks: BTreeMap<String, AgentBank>,
     agreements: Vec<AgencyAgreement>,
     /// Accounts by number text; a person may hold several.
-    accounts: BTreeMap<String, Account>,
+    accounts: Keyed<String, Account>,
     /// Account numbers by holder, so a person's accounts are found without a scan.
     #[serde(skip)]
-    holders: BTreeMap<ResidentId, BTreeSet<String>>,
+    holders: HashMap<ResidentId, BTreeSet<String>>,
 }
 
 /// The serialized form of a [`Register`].
@@ -367,12 +369,12 @@ struct RegisterFields {
 impl From<RegisterFields> for Register {
     fn from(fields: RegisterFields) -> Register {
         let mut register = Register {
-            beneficiaries: fields.beneficiaries,
-            households: fields.households,
+            beneficiaries: Keyed::from(fields.beneficiaries),
+            households: Keyed::from(fields.households),
             banks: fields.banks,
             agreements: fields.agreements,
-            accounts: BTreeMap::new(),
-            holders: BTreeMap::new(),
+            accounts: Keyed::default(),
+            holders: HashMap::new(),
         };
         for account in fields.accounts.into_values() {
             register.upsert_account(account);
@@ -1574,6 +1576,161 @@ impl Register {
     }
 }
 
+/// A map looked up by hashing (a register holds a million people, and a roster
+/// looks each one up) that still iterates and serializes in key order.
+///
+/// Values are kept in the order they were added, which is usually the order files
+/// list them in: a roster read in register order then reads memory in order.
+#[derive(Clone)]
+struct Keyed<K, V> {
+    /// Position in `entries` by key.
+    index: HashMap<K, usize>,
+    /// The entries, in the order first added.
+    entries: Vec<(K, V)>,
+    /// Position in `entries` by key, in key order.
+    order: BTreeMap<K, usize>,
+}
+
+impl<K, V> Default for Keyed<K, V> {
+    fn default() -> Self {
+        Keyed {
+            index: HashMap::new(),
+            entries: Vec::new(),
+            order: BTreeMap::new(),
+        }
+    }
+}
+
+impl<K: Ord + Hash + Clone, V> Keyed<K, V> {
+    fn position<Q>(&self, key: &Q) -> Option<usize>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.index.get(key).copied()
+    }
+
+    fn get<Q>(&self, key: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let position = self.position(key)?;
+        self.entries.get(position).map(|(_, value)| value)
+    }
+
+    fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let position = self.position(key)?;
+        self.entries.get_mut(position).map(|(_, value)| value)
+    }
+
+    fn contains_key<Q>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.index.contains_key(key)
+    }
+
+    /// Adds or replaces; the replaced value, if any.
+    fn insert(&mut self, key: K, value: V) -> Option<V> {
+        if let Some(slot) = self
+            .position(&key)
+            .and_then(|position| self.entries.get_mut(position))
+        {
+            return Some(std::mem::replace(&mut slot.1, value));
+        }
+        let position = self.entries.len();
+        self.index.insert(key.clone(), position);
+        self.order.insert(key.clone(), position);
+        self.entries.push((key, value));
+        None
+    }
+
+    /// The entries, in key order.
+    fn iter(&self) -> InOrder<'_, K, V> {
+        InOrder {
+            order: self.order.values(),
+            entries: &self.entries,
+        }
+    }
+
+    /// The values, in key order.
+    fn values(&self) -> impl ExactSizeIterator<Item = &V> + '_ {
+        self.iter().map(|(_, value)| value)
+    }
+}
+
+impl<K: Ord + Hash + Clone, V> From<BTreeMap<K, V>> for Keyed<K, V> {
+    fn from(entries: BTreeMap<K, V>) -> Self {
+        let mut keyed = Keyed::default();
+        keyed.index.reserve(entries.len());
+        keyed.entries.reserve(entries.len());
+        for (key, value) in entries {
+            keyed.insert(key, value);
+        }
+        keyed
+    }
+}
+
+impl<K: Ord + Hash + Clone, V: PartialEq> PartialEq for Keyed<K, V> {
+    fn eq(&self, other: &Self) -> bool {
+        self.entries.len() == other.entries.len()
+            && self
+                .iter()
+                .all(|(key, value)| other.get(key) == Some(value))
+    }
+}
+
+impl<K: Ord + Hash + Clone, V: Eq> Eq for Keyed<K, V> {}
+
+impl<K: Ord + Hash + Clone + fmt::Debug, V: fmt::Debug> fmt::Debug for Keyed<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl<K: Ord + Hash + Clone + serde::Serialize, V: serde::Serialize> serde::Serialize
+    for Keyed<K, V>
+{
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
+    }
+}
+
+/// The entries of a [`Keyed`] map in key order.
+struct InOrder<'m, K, V> {
+    order: std::collections::btree_map::Values<'m, K, usize>,
+    entries: &'m [(K, V)],
+}
+
+impl<'m, K, V> Iterator for InOrder<'m, K, V> {
+    type Item = (&'m K, &'m V);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        // Every position in the order is in `entries`; skipping is only a safe fallback.
+        for position in self.order.by_ref() {
+            if let Some((key, value)) = self.entries.get(*position) {
+                return Some((key, value));
+            }
+        }
+        None
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.order.size_hint()
+    }
+}
+
+impl<K, V> ExactSizeIterator for InOrder<'_, K, V> {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2333,6 +2490,42 @@ mod tests {
     }
 
     #[test]
+    fn lookups_by_hash_still_list_and_serialize_in_key_order() -> TestResult {
+        let person = |n: u32| Beneficiary::new(id(n), "张三", format!("H{n}"), village());
+        let mut forward = Register::new();
+        let mut backward = Register::new();
+        for n in [1, 2, 3] {
+            forward.upsert_beneficiary(person(n));
+        }
+        for n in [3, 1, 2, 3] {
+            backward.upsert_beneficiary(person(n));
+        }
+        let mut changed = person(2);
+        changed.phone = Some("13800000000".to_owned());
+        backward.upsert_beneficiary(changed);
+        assert_ne!(backward, forward);
+        backward.upsert_beneficiary(person(2));
+        assert_eq!(backward, forward);
+        let listed: Vec<ResidentId> = backward
+            .beneficiaries()
+            .map(|person| person.resident_id)
+            .collect();
+        assert_eq!(listed, [id(1), id(2), id(3)]);
+        assert_eq!(backward.beneficiaries().len(), 3);
+        assert_eq!(
+            serde_json::to_string(&backward)?,
+            serde_json::to_string(&forward)?
+        );
+        assert_eq!(
+            backward
+                .beneficiary(&id(3))
+                .map(|p| p.household_id.as_str()),
+            Some("H3")
+        );
+        Ok(())
+    }
+
+    #[test]
     fn serde_round_trip_rebuilds_the_holder_index() -> TestResult {
         let mut register = fixture()?;
         register.execute_account(
@@ -2654,7 +2847,7 @@ mod tests {
                     prop_assert!(account.is_some_and(|a| a.is_closed() && !a.is_payable()));
                 }
                 let mut projects: BTreeSet<(ResidentId, &str)> = BTreeSet::new();
-                for (key, account) in &register.accounts {
+                for (key, account) in register.accounts.iter() {
                     prop_assert_eq!(key.as_str(), account.number.as_str());
                     prop_assert!(!account.history.is_empty());
                     prop_assert!(account.history.windows(2).all(|w| w[0].on <= w[1].on));

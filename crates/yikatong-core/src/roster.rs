@@ -20,8 +20,9 @@
 //!   supplementary roster (补充底册) that corrects it.
 //! - [`Roster::content_hash`] is the fingerprint recorded when finance approves.
 //!
-//! Intake is linear in the records: the policy is looked up once per roster, each
-//! record costs a few ordered-map lookups, and bank agreements are checked once per bank.
+//! Intake is linear in the records: the policy and the file's column positions are
+//! looked up once per roster, each record costs a few hash lookups in the register
+//! (person, household, account), and bank agreements are checked once per bank.
 //!
 //! ```
 //! use time::macros::date;
@@ -54,9 +55,9 @@
 //! register.upsert_beneficiary(Beneficiary::new(elder, "张三", "H1", RegionCode::parse("150422100001")?));
 //!
 //! let header = RosterHeader::new("GLJT-2026-11-150422100", "GLJT", Period::month(2026, 11)?, town);
-//! let mut record = RosterRecord { line: 2, ..RosterRecord::default() };
-//! record.fields.insert(RosterField::ResidentId, elder.to_string());
-//! record.fields.insert(RosterField::Amount, "120.00".into());
+//! let mut record = RosterRecord::new(2);
+//! record.insert(RosterField::ResidentId, &elder.to_string());
+//! record.insert(RosterField::Amount, "120.00");
 //! let (roster, report) = Roster::intake(
 //!     header, &[record], &register, &catalog, &HeldProjects::new(), IntakeMode::Lenient,
 //!     date!(2026 - 11 - 02),
@@ -68,6 +69,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::str::FromStr;
@@ -1148,7 +1150,7 @@ impl Roster {
                 note: None,
             };
             let start = problems.len();
-            checker.check_payment(&line, &person.name, false, &mut problems);
+            checker.check_payment(&line, &person.name, false, None, &mut problems);
             for problem in problems.get_mut(start..).unwrap_or_default() {
                 problem.line_no = Some(line_no);
             }
@@ -1190,11 +1192,24 @@ impl Roster {
         let mut seen: HashMap<ResidentId, (u64, Option<u32>)> =
             HashMap::with_capacity(records.len());
         let mut rejected = 0usize;
+        roster.lines.reserve(records.len());
+        let mut layout = Layout::default();
         for record in records {
             let start = problems.len();
-            let line = checker.intake_record(record, &mut problems);
+            if !layout.fits(record) {
+                layout = Layout::of(record);
+            }
+            let cells = Cells {
+                record,
+                layout: &layout,
+            };
+            let line = checker.intake_record(&cells, &mut problems);
+            // One hash lookup per line: the entry is filled in below.
+            let mut first = None;
             if let Some(line) = &line {
-                if let Some(&(first_line, first_line_no)) = seen.get(&line.payee) {
+                let entry = seen.entry(line.payee);
+                if let Entry::Occupied(known) = &entry {
+                    let &(first_line, first_line_no) = known.get();
                     problems.push(Problem::new(
                         Some(RosterField::ResidentId),
                         line.beneficiary.as_str(),
@@ -1204,6 +1219,7 @@ impl Roster {
                         },
                     ));
                 }
+                first = Some(entry);
             }
             let found = problems.get_mut(start..).unwrap_or_default();
             let has_error = found.iter().any(|p| p.severity == Severity::Error);
@@ -1216,16 +1232,25 @@ impl Roster {
                         problem.line_no = Some(line_no);
                     }
                     // No earlier record for this payee, or this one would be a duplicate.
-                    seen.insert(line.payee, (record.line, Some(line_no)));
+                    let value = (record.line, Some(line_no));
+                    match first {
+                        Some(Entry::Occupied(mut known)) => {
+                            known.insert(value);
+                        }
+                        Some(Entry::Vacant(empty)) => {
+                            empty.insert(value);
+                        }
+                        None => {}
+                    }
                     roster.lines.push(line);
                     roster.next_line_no = line_no.saturating_add(1);
                 }
-                line => {
+                _ => {
                     for problem in found.iter_mut() {
                         problem.line = Some(record.line);
                     }
-                    if let Some(line) = line {
-                        seen.entry(line.payee).or_insert((record.line, None));
+                    if let Some(entry) = first {
+                        entry.or_insert((record.line, None));
                     }
                     rejected += 1;
                 }
@@ -1787,6 +1812,100 @@ impl HeldProjects {
 // ---------------------------------------------------------------------------
 // The checks
 
+/// How many [`RosterField`]s there are besides quantities.
+const FIXED_FIELDS: usize = 16;
+
+/// The slot of a field that is not a quantity, for [`Layout::slots`].
+fn fixed_slot(field: &RosterField) -> Option<usize> {
+    Some(match field {
+        RosterField::ResidentId => 0,
+        RosterField::Name => 1,
+        RosterField::HeadResidentId => 2,
+        RosterField::HouseholdId => 3,
+        RosterField::HouseholdMembers => 4,
+        RosterField::Village => 5,
+        RosterField::Phone => 6,
+        RosterField::Tags => 7,
+        RosterField::PerCapitaIncome => 8,
+        RosterField::Bank => 9,
+        RosterField::AccountKind => 10,
+        RosterField::AccountNumber => 11,
+        RosterField::HolderName => 12,
+        RosterField::Amount => 13,
+        RosterField::Note => 14,
+        RosterField::Quantity(_) => return None,
+    })
+}
+
+/// Where each field is among a file's columns: found once per file, not per cell.
+#[derive(Default)]
+struct Layout {
+    /// The columns this layout is for (records of one file share them).
+    columns: std::sync::Arc<[RosterField]>,
+    /// Column index by [`fixed_slot`].
+    slots: [Option<usize>; FIXED_FIELDS],
+    /// The quantity columns' indexes, in field order.
+    quantities: Vec<usize>,
+}
+
+impl Layout {
+    fn of(record: &RosterRecord) -> Layout {
+        let columns = std::sync::Arc::clone(record.columns());
+        let mut slots = [None; FIXED_FIELDS];
+        let mut quantities = Vec::new();
+        for (index, field) in columns.iter().enumerate() {
+            match fixed_slot(field).and_then(|slot| slots.get_mut(slot)) {
+                Some(slot) => *slot = Some(index),
+                None => quantities.push(index),
+            }
+        }
+        quantities.sort_by(|a, b| columns.get(*a).cmp(&columns.get(*b)));
+        Layout {
+            columns,
+            slots,
+            quantities,
+        }
+    }
+
+    fn fits(&self, record: &RosterRecord) -> bool {
+        std::sync::Arc::ptr_eq(&self.columns, record.columns())
+    }
+}
+
+/// A record with the layout of its columns.
+struct Cells<'r> {
+    record: &'r RosterRecord,
+    layout: &'r Layout,
+}
+
+impl<'r> Cells<'r> {
+    fn line(&self) -> u64 {
+        self.record.line
+    }
+
+    fn get(&self, field: &RosterField) -> Option<&'r str> {
+        match fixed_slot(field) {
+            Some(slot) => self
+                .layout
+                .slots
+                .get(slot)
+                .copied()
+                .flatten()
+                .and_then(|index| self.record.cell(index)),
+            None => self.record.get(field),
+        }
+    }
+
+    /// The non-blank quantity cells, in field order.
+    fn quantities(&self) -> impl Iterator<Item = (&'r RosterField, &'r str)> + 'r {
+        let record = self.record;
+        self.layout
+            .quantities
+            .iter()
+            .filter_map(move |index| Some((record.columns().get(*index)?, record.cell(*index)?)))
+    }
+}
+
 /// Everything fixed for one roster: looked up once, not per line.
 struct Checker<'a> {
     project: &'a SubsidyProject,
@@ -1798,8 +1917,9 @@ struct Checker<'a> {
     /// Projects that cannot be received with this one, either way round.
     excluded: Vec<&'a str>,
     on: Date,
-    /// Bank code → whether it may pay in the county on `on`.
-    agreements: HashMap<(String, bool), bool>,
+    /// (Bank code, social security card) → whether it may pay in the county on `on`;
+    /// a file has few banks, so a short list.
+    agreements: Vec<(String, bool, bool)>,
 }
 
 impl<'a> Checker<'a> {
@@ -1851,7 +1971,7 @@ impl<'a> Checker<'a> {
             held,
             excluded,
             on,
-            agreements: HashMap::new(),
+            agreements: Vec::new(),
         })
     }
 
@@ -1866,8 +1986,11 @@ impl<'a> Checker<'a> {
     /// and kind, since a file has few banks and many lines.
     fn may_pay(&mut self, account: &PayeeAccount) -> bool {
         let card = account.number.kind() == crate::AccountKind::SocialSecurityCard;
-        let key = (account.bank_code.clone(), card);
-        if let Some(&known) = self.agreements.get(&key) {
+        if let Some(&(_, _, known)) = self
+            .agreements
+            .iter()
+            .find(|(code, kind, _)| *kind == card && *code == account.bank_code)
+        {
             return known;
         }
         let issuer = card
@@ -1879,17 +2002,20 @@ impl<'a> Checker<'a> {
             || self
                 .register
                 .bank_may_pay_in(&account.bank_code, self.township, self.on);
-        self.agreements.insert(key, allowed);
+        self.agreements
+            .push((account.bank_code.clone(), card, allowed));
         allowed
     }
 
     /// Account, agreement, holder name and excluded projects of a resolved line.
     /// `account_reported`: a problem with the file's account was already reported.
+    /// `registered`: the register's account of the line, when already looked up.
     fn check_payment(
         &mut self,
         line: &RosterLine,
         payee_name: &str,
         account_reported: bool,
+        registered: Option<&crate::Account>,
         out: &mut Vec<Problem>,
     ) {
         match &line.account {
@@ -1899,7 +2025,7 @@ impl<'a> Checker<'a> {
                 ProblemRule::NoVerifiedAccount,
             )),
             None => {}
-            Some(account) => self.check_account(line, account, payee_name, out),
+            Some(account) => self.check_account(line, account, payee_name, registered, out),
         }
         for code in &self.excluded {
             if self.held.holds(&line.beneficiary, code) || self.held.holds(&line.payee, code) {
@@ -1919,10 +2045,14 @@ impl<'a> Checker<'a> {
         line: &RosterLine,
         account: &PayeeAccount,
         payee_name: &str,
+        registered: Option<&crate::Account>,
         out: &mut Vec<Problem>,
     ) {
         let number = account.number.as_str();
-        let Some(registered) = self.register.account(number) else {
+        let registered = registered
+            .filter(|registered| registered.number.as_str() == number)
+            .or_else(|| self.register.account(number));
+        let Some(registered) = registered else {
             out.push(Problem::new(
                 Some(RosterField::AccountNumber),
                 number,
@@ -1978,11 +2108,7 @@ impl<'a> Checker<'a> {
 
     /// Reads one record into a line, pushing its problems. `None` when the record
     /// cannot become a line at all (no valid ID, not in the register).
-    fn intake_record(
-        &mut self,
-        record: &RosterRecord,
-        out: &mut Vec<Problem>,
-    ) -> Option<RosterLine> {
+    fn intake_record(&mut self, record: &Cells<'_>, out: &mut Vec<Problem>) -> Option<RosterLine> {
         let register = self.register;
         let Some(id_text) = record.get(&RosterField::ResidentId) else {
             out.push(Problem::new(
@@ -2083,7 +2209,13 @@ impl<'a> Checker<'a> {
                 }
             }
         }
-        let payee = register.payee(person, self.project);
+        // `Register::payee`, with the household already looked up.
+        let payee = match self.project.payment_unit {
+            PaymentUnit::Person => person.resident_id,
+            PaymentUnit::Household => {
+                registered_household.map_or(person.resident_id, |household| household.head)
+            }
+        };
         let payee_person = if payee == id {
             person
         } else if let Some(head) = register.beneficiary(&payee) {
@@ -2130,7 +2262,7 @@ impl<'a> Checker<'a> {
             }
         }
         let mut facts = person.facts(members);
-        for (field, text) in &record.fields {
+        for (field, text) in record.quantities() {
             let RosterField::Quantity(name) = field else {
                 continue;
             };
@@ -2143,11 +2275,15 @@ impl<'a> Checker<'a> {
                             old.normalize().to_string(),
                         ));
                     }
-                    facts.quantities.insert(name.clone(), value);
+                    if let Some(slot) = facts.quantities.get_mut(name) {
+                        *slot = value;
+                    } else {
+                        facts.quantities.insert(name.clone(), value);
+                    }
                 }
                 _ => out.push(Problem::new(
                     Some(field.clone()),
-                    text.as_str(),
+                    text,
                     ProblemRule::Unreadable {
                         reason: "expected a number that is not negative, such as 35.5".to_owned(),
                     },
@@ -2243,8 +2379,8 @@ impl<'a> Checker<'a> {
         }
 
         // The account: the file's, which must be registered, else the register's choice.
-        let (account, account_reported) = self.file_account(record, &payee, out);
-        let mut account = account;
+        let (registered, account_reported) = self.file_account(record, &payee, out);
+        let mut account = registered.map(PayeeAccount::from_register);
         if let (Some(text), Some(chosen)) = (record.get(&RosterField::Bank), &account) {
             let name = register
                 .bank(&chosen.bank_code)
@@ -2269,26 +2405,27 @@ impl<'a> Checker<'a> {
             policy_version: self.policy.version,
             account,
             stated_amount,
-            source_line: Some(record.line),
+            source_line: Some(record.line()),
             note: record.get(&RosterField::Note).map(str::to_owned),
         };
-        self.check_payment(&line, &payee_person.name, account_reported, out);
+        self.check_payment(&line, &payee_person.name, account_reported, registered, out);
         Some(line)
     }
 
     /// The account a record names, or the register's choice for the payee; and
     /// whether a problem with the file's account was already reported.
-    fn file_account(
+    fn file_account<'p>(
         &self,
-        record: &RosterRecord,
-        payee: &ResidentId,
+        record: &Cells<'_>,
+        payee: &'p ResidentId,
         out: &mut Vec<Problem>,
-    ) -> (Option<PayeeAccount>, bool) {
+    ) -> (Option<&'p crate::Account>, bool)
+    where
+        'a: 'p,
+    {
         let register = self.register;
         let Some(text) = record.get(&RosterField::AccountNumber) else {
-            let chosen = register
-                .payment_account(payee, &self.project.code)
-                .map(PayeeAccount::from_register);
+            let chosen = register.payment_account(payee, &self.project.code);
             return (chosen, false);
         };
         let kind = match record.get(&RosterField::AccountKind) {
@@ -2343,7 +2480,7 @@ impl<'a> Checker<'a> {
                         account.kind().name_zh(),
                     ));
                 }
-                (Some(PayeeAccount::from_register(account)), false)
+                (Some(account), false)
             }
         }
     }
@@ -2431,7 +2568,7 @@ impl<'a> Checker<'a> {
                 Ok(_) => {}
             },
         }
-        self.check_payment(line, payee_name, false, out);
+        self.check_payment(line, payee_name, false, None, out);
     }
 }
 
@@ -2720,13 +2857,7 @@ mod tests {
     }
 
     fn rec(line: u64, cells: &[(RosterField, &str)]) -> RosterRecord {
-        RosterRecord {
-            line,
-            fields: cells
-                .iter()
-                .map(|(field, text)| (field.clone(), (*text).to_owned()))
-                .collect(),
-        }
+        RosterRecord::from_cells(line, cells.iter().cloned())
     }
 
     fn id_cell(id: ResidentId) -> (RosterField, String) {
@@ -3627,7 +3758,7 @@ mod tests {
             records
                 .into_iter()
                 .zip(2u64..)
-                .map(|(fields, line)| RosterRecord { line, fields })
+                .map(|(fields, line)| RosterRecord::from_cells(line, fields))
                 .collect()
         })
     }
@@ -3663,7 +3794,7 @@ mod tests {
                 .map(|((id, extras), line)| {
                     let mut fields: BTreeMap<RosterField, String> = extras.into_iter().collect();
                     fields.insert(RosterField::ResidentId, id);
-                    RosterRecord { line, fields }
+                    RosterRecord::from_cells(line, fields)
                 })
                 .collect()
         })

@@ -2,6 +2,8 @@
 //! `yikatong-formats` produce and roster intake validates.
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
 
 /// A column a roster file may have. Headers are matched in Chinese or English.
 #[derive(
@@ -191,21 +193,241 @@ fn normalize_header(header: &str) -> String {
         .collect()
 }
 
+/// Marks a cell of a record as absent (blank) in [`RosterRecord::ends`].
+const ABSENT: u32 = 1 << 31;
+
 /// One data line of a roster file: its line number in the file and its cells by field.
 /// Blank cells are left out.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+///
+/// The text of all cells is kept in one buffer and the columns are shared between
+/// the records of a file ([`RosterRecordBuilder`]), so a million-line file costs a
+/// few allocations per line, not one per cell. Two records are equal when they have
+/// the same line and the same cells, whatever the column order.
+///
+/// ```
+/// use yikatong_core::{RosterField, RosterRecord};
+///
+/// let mut record = RosterRecord::new(2);
+/// record.insert(RosterField::ResidentId, "150102199001011234");
+/// record.insert(RosterField::Name, "张三");
+/// assert_eq!(record.get(&RosterField::Name), Some("张三"));
+/// assert_eq!(record.get(&RosterField::Phone), None);
+/// assert_eq!(record.len(), 2);
+/// ```
+#[derive(Clone, Default)]
 pub struct RosterRecord {
     /// One-based line number in the file (the header is line 1 in a CSV file; the row
     /// number in a sheet).
     pub line: u64,
-    /// Cell text by field, trimmed, blanks omitted.
-    pub fields: BTreeMap<RosterField, String>,
+    /// The columns, shared by every record of a file.
+    columns: Arc<[RosterField]>,
+    /// The text of every present cell, one after the other.
+    text: String,
+    /// Per column, where its cell ends in `text` (it starts where the previous one
+    /// ends); with [`ABSENT`] set when the cell is blank.
+    ends: Vec<u32>,
 }
 
 impl RosterRecord {
+    /// A record of line `line` without cells.
+    pub fn new(line: u64) -> RosterRecord {
+        RosterRecord {
+            line,
+            ..RosterRecord::default()
+        }
+    }
+
+    /// A record of line `line` with these cells; a field given twice keeps the last text.
+    pub fn from_cells<S: AsRef<str>>(
+        line: u64,
+        cells: impl IntoIterator<Item = (RosterField, S)>,
+    ) -> RosterRecord {
+        let mut record = RosterRecord::new(line);
+        for (field, text) in cells {
+            record.insert(field, text.as_ref());
+        }
+        record
+    }
+
     /// The trimmed text of `field`, if the cell was not blank.
     pub fn get(&self, field: &RosterField) -> Option<&str> {
-        self.fields.get(field).map(String::as_str)
+        let index = self.columns.iter().position(|column| column == field)?;
+        self.cell(index)
+    }
+
+    /// Sets the text of `field` (replacing any text it had).
+    pub fn insert(&mut self, field: RosterField, text: &str) {
+        // Rebuilt: records are built this way by hand, a few cells at a time.
+        let mut cells: Vec<(RosterField, &str)> = self
+            .fields()
+            .filter(|(column, _)| **column != field)
+            .map(|(column, text)| (column.clone(), text))
+            .collect();
+        cells.push((field, text));
+        let mut builder = RosterRecordBuilder::new(cells.iter().map(|(field, _)| field.clone()));
+        *self = builder.record(self.line, cells.iter().map(|(_, text)| Some(*text)));
+    }
+
+    /// The non-blank cells, in column order.
+    pub fn fields(&self) -> impl Iterator<Item = (&RosterField, &str)> + '_ {
+        self.columns
+            .iter()
+            .enumerate()
+            .filter_map(|(index, field)| Some((field, self.cell(index)?)))
+    }
+
+    /// How many cells are not blank.
+    pub fn len(&self) -> usize {
+        self.ends.iter().filter(|end| **end & ABSENT == 0).count()
+    }
+
+    /// Whether every cell is blank.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The columns the record was read with (some of its cells may be blank).
+    pub(crate) fn columns(&self) -> &Arc<[RosterField]> {
+        &self.columns
+    }
+
+    /// The text of the cell of column `index`, if it is not blank.
+    pub(crate) fn cell(&self, index: usize) -> Option<&str> {
+        let end = *self.ends.get(index)?;
+        if end & ABSENT != 0 {
+            return None;
+        }
+        let start = match index.checked_sub(1) {
+            None => 0,
+            Some(before) => self.ends.get(before).map_or(0, |end| *end & !ABSENT),
+        };
+        self.text.get(start as usize..end as usize)
+    }
+}
+
+impl PartialEq for RosterRecord {
+    fn eq(&self, other: &RosterRecord) -> bool {
+        self.line == other.line
+            && self.len() == other.len()
+            && self
+                .fields()
+                .all(|(field, text)| other.get(field) == Some(text))
+    }
+}
+
+impl Eq for RosterRecord {}
+
+impl fmt::Debug for RosterRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RosterRecord")
+            .field("line", &self.line)
+            .field("fields", &self.sorted())
+            .finish()
+    }
+}
+
+impl RosterRecord {
+    fn sorted(&self) -> BTreeMap<&RosterField, &str> {
+        self.fields().collect()
+    }
+}
+
+/// The serialized form of a [`RosterRecord`]: its line and its cells by field.
+#[derive(serde::Deserialize)]
+struct RecordData {
+    line: u64,
+    fields: BTreeMap<RosterField, String>,
+}
+
+impl From<RecordData> for RosterRecord {
+    fn from(data: RecordData) -> RosterRecord {
+        RosterRecord::from_cells(data.line, data.fields)
+    }
+}
+
+impl serde::Serialize for RosterRecord {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("RosterRecord", 2)?;
+        state.serialize_field("line", &self.line)?;
+        state.serialize_field("fields", &self.sorted())?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RosterRecord {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        RecordData::deserialize(deserializer).map(RosterRecord::from)
+    }
+}
+
+/// Builds the records of one file: they share its column list, and each keeps its
+/// cells' text in one buffer.
+///
+/// ```
+/// use yikatong_core::RosterField;
+/// use yikatong_core::roster_record::RosterRecordBuilder;
+///
+/// let mut builder = RosterRecordBuilder::new([RosterField::ResidentId, RosterField::Name]);
+/// let record = builder.record(2, [Some("150102199001011234"), None]);
+/// assert_eq!(record.get(&RosterField::ResidentId), Some("150102199001011234"));
+/// assert_eq!(record.get(&RosterField::Name), None);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct RosterRecordBuilder {
+    columns: Arc<[RosterField]>,
+    /// The text length of the last record, to size the next one's buffer.
+    last_len: usize,
+}
+
+impl RosterRecordBuilder {
+    /// A builder for records with these columns, in order.
+    pub fn new(columns: impl IntoIterator<Item = RosterField>) -> RosterRecordBuilder {
+        RosterRecordBuilder {
+            columns: columns.into_iter().collect(),
+            last_len: 0,
+        }
+    }
+
+    /// The columns, in order.
+    pub fn columns(&self) -> &[RosterField] {
+        &self.columns
+    }
+
+    /// The record of line `line` with one cell per column, in column order: `None`
+    /// for a blank cell. Cells beyond the columns are ignored, missing ones are blank.
+    /// A record whose text is longer than 2 GiB keeps only the cells that fit.
+    pub fn record<S: AsRef<str>>(
+        &mut self,
+        line: u64,
+        cells: impl IntoIterator<Item = Option<S>>,
+    ) -> RosterRecord {
+        let width = self.columns.len();
+        let mut text = String::with_capacity(self.last_len);
+        let mut ends = Vec::with_capacity(width);
+        let mut cells = cells.into_iter();
+        for _ in 0..width {
+            let cell = cells.next().flatten();
+            let fits = cell.as_ref().and_then(|cell| {
+                u32::try_from(text.len() + cell.as_ref().len())
+                    .ok()
+                    .filter(|end| end & ABSENT == 0)
+            });
+            match (cell, fits) {
+                (Some(cell), Some(end)) => {
+                    text.push_str(cell.as_ref());
+                    ends.push(end);
+                }
+                _ => ends.push(text.len() as u32 | ABSENT),
+            }
+        }
+        self.last_len = text.len();
+        RosterRecord {
+            line,
+            columns: Arc::clone(&self.columns),
+            text,
+            ends,
+        }
     }
 }
 
@@ -241,6 +463,36 @@ mod tests {
         );
         assert_eq!(RosterField::from_header("favourite colour"), None);
         assert_eq!(RosterField::from_header("数量:"), None);
+    }
+
+    #[test]
+    fn records_compare_and_serialize_by_cells_whatever_the_column_order()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let mut built = RosterRecordBuilder::new([
+            RosterField::Name,
+            RosterField::Phone,
+            RosterField::ResidentId,
+        ]);
+        let read = built.record(2, [Some("张三"), None, Some("1")]);
+        let mut by_hand = RosterRecord::new(2);
+        by_hand.insert(RosterField::ResidentId, "9");
+        by_hand.insert(RosterField::Name, "张三");
+        by_hand.insert(RosterField::ResidentId, "1");
+        assert_eq!(read, by_hand);
+        assert_eq!(read.len(), 2);
+        assert_eq!(read.get(&RosterField::Phone), None);
+        let empty = built.record(3, [Some(""), None, None]);
+        assert_eq!(empty.get(&RosterField::Name), Some(""));
+        assert_eq!(empty.len(), 1);
+        let json = serde_json::to_string(&read)?;
+        assert_eq!(
+            json,
+            r#"{"line":2,"fields":{"resident_id":"1","name":"张三"}}"#
+        );
+        let back: RosterRecord = serde_json::from_str(&json)?;
+        assert_eq!(back, read);
+        assert_ne!(read, RosterRecord::new(2));
+        Ok(())
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use yikatong_core::roster_record::RosterRecordBuilder;
 use yikatong_core::{Language, RosterField, RosterRecord};
 
 use crate::table::{self, CellKind, RowCells, RowSink};
@@ -81,6 +82,8 @@ struct RosterSink {
     columns: Vec<RosterField>,
     ignored_headers: Vec<String>,
     records: Vec<RosterRecord>,
+    /// Makes records with the recognised columns.
+    builder: RosterRecordBuilder,
 }
 
 /// Fields whose digits must survive exactly.
@@ -145,23 +148,23 @@ impl RowSink for RosterSink {
                 },
             });
         }
+        self.builder = RosterRecordBuilder::new(self.columns.iter().cloned());
         Ok(())
     }
 
     fn row(&mut self, line: u64, row: &dyn RowCells, width: usize) -> Result<(), String> {
-        let mut fields = BTreeMap::new();
         let mut numeric: Vec<String> = Vec::new();
         for (index, column) in self.by_index.iter().enumerate().take(width) {
-            let Some(column) = column else { continue };
+            let Some(column) = column.as_ref().filter(|column| column.text_only) else {
+                continue;
+            };
             if row.is_blank(index) {
                 continue;
             }
             let cell = row.cell(index);
-            if column.text_only && cell.kind == CellKind::Number {
+            if cell.kind == CellKind::Number {
                 numeric.push(format!("{} = {}", field_name(&column.field), cell.text));
-                continue;
             }
-            fields.insert(column.field.clone(), cell.text.into_owned());
         }
         if !numeric.is_empty() {
             return Err(format!(
@@ -170,7 +173,23 @@ impl RowSink for RosterSink {
                 numeric.join(", ")
             ));
         }
-        self.records.push(RosterRecord { line, fields });
+        // One cell per recognised column, in order (the builder's columns).
+        let cells = self
+            .by_index
+            .iter()
+            .enumerate()
+            .filter(|(_, column)| column.is_some())
+            .map(|(index, _)| {
+                if index >= width {
+                    return None;
+                }
+                // Trimmed text is empty exactly when the cell is blank, except for
+                // workbook cells that are not text: ask only then.
+                let text = row.cell(index).text;
+                (!text.is_empty() || !row.is_blank(index)).then_some(text)
+            });
+        let record = self.builder.record(line, cells);
+        self.records.push(record);
         Ok(())
     }
 }
@@ -195,10 +214,9 @@ fn check_columns(records: &[RosterRecord], columns: &[RosterField]) -> Result<()
         }
     }
     for record in records {
-        if let Some(field) = record
-            .fields
-            .keys()
-            .find(|field| !index.contains_key(field))
+        if let Some((field, _)) = record
+            .fields()
+            .find(|(field, _)| !index.contains_key(field))
         {
             return Err(FormatError::FieldNotInColumns {
                 line: record.line,
@@ -240,17 +258,16 @@ fn write_roster(
 /// (line numbers aside) when every record has a non-blank cell.
 ///
 /// ```
-/// use std::collections::BTreeMap;
 /// use yikatong_core::{Language, RosterField, RosterRecord};
 /// use yikatong_formats::{read_roster, write_roster_csv, CsvEncoding, ReadOptions};
 ///
-/// let record = RosterRecord {
-///     line: 2,
-///     fields: BTreeMap::from([
-///         (RosterField::ResidentId, "150102199001011234".to_owned()),
-///         (RosterField::Name, "张三".to_owned()),
-///     ]),
-/// };
+/// let record = RosterRecord::from_cells(
+///     2,
+///     [
+///         (RosterField::ResidentId, "150102199001011234"),
+///         (RosterField::Name, "张三"),
+///     ],
+/// );
 /// let columns = [RosterField::ResidentId, RosterField::Name, RosterField::Amount];
 /// let bytes = write_roster_csv(&[record.clone()], &columns, Language::Zh, CsvEncoding::Gbk)?;
 /// let file = read_roster(&bytes, &ReadOptions::default())?;

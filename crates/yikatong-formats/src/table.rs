@@ -191,6 +191,10 @@ pub(crate) trait RowCells {
     fn cell(&self, index: usize) -> Cell<'_>;
     /// Whether the cell at `index` is blank, without converting it.
     fn is_blank(&self, index: usize) -> bool;
+    /// Whether a cell may be an error value ([`CellKind::Error`]); never in CSV.
+    fn may_hold_errors(&self) -> bool {
+        true
+    }
 }
 
 /// Receives the header and the well-formed data lines of a table.
@@ -331,7 +335,12 @@ impl Lines {
             );
             return Ok(Fed::Bad);
         }
-        if let Some(index) = (0..width).find(|&index| row.cell(index).kind == CellKind::Error) {
+        let error = if row.may_hold_errors() {
+            (0..width).find(|&index| row.cell(index).kind == CellKind::Error)
+        } else {
+            None
+        };
+        if let Some(index) = error {
             let text = row.cell(index).text.into_owned();
             self.problem(
                 line,
@@ -381,6 +390,10 @@ impl RowCells for CsvRow<'_> {
 
     fn is_blank(&self, index: usize) -> bool {
         self.0.get(index).is_none_or(|text| text.trim().is_empty())
+    }
+
+    fn may_hold_errors(&self) -> bool {
+        false
     }
 }
 
