@@ -4,11 +4,11 @@
 //! the masked notice document.
 
 use time::macros::date;
-use yikatong::formats::{CsvEncoding, ReadOptions, read_roster, write_table_csv};
+use yikatong::formats::{CsvEncoding, ReadOptions, read_roster, write_publicity_csv};
 use yikatong::{
-    Actor, CaseContext, Error, HeldProjects, IntakeMode, LineChange, MaskingPolicy, Period,
-    PolicyCatalog, PublicityEntry, RegionTree, Resolution, ReviewCommand, ReviewRule, ReviewStatus,
-    Role, Roster, RosterCase, RosterHeader, Severity, WorkCalendar,
+    Actor, CaseContext, Error, HeldProjects, IntakeMode, Language, LineChange, MaskingPolicy,
+    Period, PolicyCatalog, RegionTree, Resolution, ReviewCommand, ReviewRule, ReviewStatus, Role,
+    Roster, RosterCase, RosterHeader, Severity, WorkCalendar,
 };
 use yikatong_testkit::population::{Township, TownshipSpec};
 
@@ -181,11 +181,7 @@ fn a_roster_goes_from_intake_through_notice_and_review_to_frozen() -> TestResult
         Some(tree),
     );
     assert_eq!(entries.len(), case.roster().lines().len());
-    let csv = write_table_csv(
-        &PublicityEntry::HEADERS_ZH,
-        entries.iter().map(PublicityEntry::cells),
-        CsvEncoding::Utf8,
-    )?;
+    let csv = write_publicity_csv(&entries, Language::Zh, CsvEncoding::Utf8)?;
     let text = String::from_utf8(csv)?;
     for person in town.register.beneficiaries() {
         assert!(!text.contains(person.resident_id.as_str()));
