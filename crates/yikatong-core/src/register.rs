@@ -311,6 +311,20 @@ fn refuse(subject: String, rule: RegisterRule) -> Error {
     Error::Register { subject, rule }
 }
 
+/// Refuses adding what is already registered (`must_exist` false) or replacing what
+/// is not (`must_exist` true).
+fn expect_registered(
+    known: bool,
+    must_exist: bool,
+    subject: impl FnOnce() -> String,
+) -> Result<()> {
+    match (known, must_exist) {
+        (true, false) => Err(refuse(subject(), RegisterRule::AlreadyRegistered)),
+        (false, true) => Err(refuse(subject(), RegisterRule::NotRegistered)),
+        _ => Ok(()),
+    }
+}
+
 /// Whether two names are the same person's name as written: surrounding and inner
 /// spaces are ignored, and the middle-dot variants used in Mongolian, Uyghur and other
 /// transliterated names (·, •, ・, ‧, ⋅, ．) count as one.
@@ -493,12 +507,10 @@ impl Register {
     /// number is already registered.
     pub fn add_beneficiary(&mut self, beneficiary: Beneficiary) -> Result<()> {
         Register::check_beneficiary(&beneficiary)?;
-        if self.beneficiaries.contains_key(&beneficiary.resident_id) {
-            return Err(refuse(
-                beneficiary_subject(&beneficiary.resident_id),
-                RegisterRule::AlreadyRegistered,
-            ));
-        }
+        let known = self.beneficiaries.contains_key(&beneficiary.resident_id);
+        expect_registered(known, false, || {
+            beneficiary_subject(&beneficiary.resident_id)
+        })?;
         self.upsert_beneficiary(beneficiary);
         Ok(())
     }
@@ -506,12 +518,10 @@ impl Register {
     /// Replaces a registered beneficiary after [`Register::check_beneficiary`].
     pub fn update_beneficiary(&mut self, beneficiary: Beneficiary) -> Result<()> {
         Register::check_beneficiary(&beneficiary)?;
-        if !self.beneficiaries.contains_key(&beneficiary.resident_id) {
-            return Err(refuse(
-                beneficiary_subject(&beneficiary.resident_id),
-                RegisterRule::NotRegistered,
-            ));
-        }
+        let known = self.beneficiaries.contains_key(&beneficiary.resident_id);
+        expect_registered(known, true, || {
+            beneficiary_subject(&beneficiary.resident_id)
+        })?;
         self.upsert_beneficiary(beneficiary);
         Ok(())
     }
@@ -558,12 +568,8 @@ impl Register {
     /// Adds a new household after [`Register::check_household`].
     pub fn add_household(&mut self, household: Household) -> Result<()> {
         self.check_household(&household)?;
-        if self.households.contains_key(&household.id) {
-            return Err(refuse(
-                format!("household {:?}", household.id),
-                RegisterRule::AlreadyRegistered,
-            ));
-        }
+        let known = self.households.contains_key(&household.id);
+        expect_registered(known, false, || format!("household {:?}", household.id))?;
         self.upsert_household(household);
         Ok(())
     }
@@ -571,12 +577,8 @@ impl Register {
     /// Replaces a registered household after [`Register::check_household`].
     pub fn update_household(&mut self, household: Household) -> Result<()> {
         self.check_household(&household)?;
-        if !self.households.contains_key(&household.id) {
-            return Err(refuse(
-                format!("household {:?}", household.id),
-                RegisterRule::NotRegistered,
-            ));
-        }
+        let known = self.households.contains_key(&household.id);
+        expect_registered(known, true, || format!("household {:?}", household.id))?;
         self.upsert_household(household);
         Ok(())
     }
@@ -595,12 +597,8 @@ impl Register {
     /// Adds a new agent bank: code and name filled in, code not yet registered.
     pub fn add_bank(&mut self, bank: AgentBank) -> Result<()> {
         Register::check_bank(&bank)?;
-        if self.banks.contains_key(&bank.code) {
-            return Err(refuse(
-                format!("bank {:?}", bank.code),
-                RegisterRule::AlreadyRegistered,
-            ));
-        }
+        let known = self.banks.contains_key(&bank.code);
+        expect_registered(known, false, || format!("bank {:?}", bank.code))?;
         self.upsert_bank(bank);
         Ok(())
     }
@@ -608,12 +606,8 @@ impl Register {
     /// Replaces a registered agent bank (name, credit code, card issuing).
     pub fn update_bank(&mut self, bank: AgentBank) -> Result<()> {
         Register::check_bank(&bank)?;
-        if !self.banks.contains_key(&bank.code) {
-            return Err(refuse(
-                format!("bank {:?}", bank.code),
-                RegisterRule::NotRegistered,
-            ));
-        }
+        let known = self.banks.contains_key(&bank.code);
+        expect_registered(known, true, || format!("bank {:?}", bank.code))?;
         self.upsert_bank(bank);
         Ok(())
     }
@@ -734,18 +728,30 @@ impl Register {
     }
 
     /// Whether the account's bank may pay subsidies onto it for someone in `region` on
-    /// `date`: its bank has an agency agreement covering the region that day, or the
-    /// account is a social security card and its bank issues social security cards —
-    /// a card-issuing bank is an agent bank for the cards it issued, wherever the holder
-    /// lives, without a separate agreement.
+    /// `date` ([`Register::bank_may_pay`] for its bank and kind).
     ///
     /// This says nothing about the account's own status; check
     /// [`Account::is_payable`] as well.
     pub fn may_pay_onto(&self, account: &Account, region: RegionCode, date: Date) -> bool {
-        self.bank_may_pay_in(&account.bank_code, region, date)
-            || (account.kind() == AccountKind::SocialSecurityCard
+        self.bank_may_pay(&account.bank_code, account.kind(), region, date)
+    }
+
+    /// Whether `bank_code` may pay onto an account of `kind` for someone in `region` on
+    /// `date`: it has an agency agreement covering the region that day, or the account
+    /// is a social security card and the bank issues them — a card-issuing bank is an
+    /// agent bank for the cards it issued, wherever the holder lives, without a separate
+    /// agreement.
+    pub fn bank_may_pay(
+        &self,
+        bank_code: &str,
+        kind: AccountKind,
+        region: RegionCode,
+        date: Date,
+    ) -> bool {
+        self.bank_may_pay_in(bank_code, region, date)
+            || (kind == AccountKind::SocialSecurityCard
                 && self
-                    .bank(&account.bank_code)
+                    .bank(bank_code)
                     .is_some_and(|bank| bank.issues_social_security_cards))
     }
 

@@ -1981,27 +1981,21 @@ impl<'a> Checker<'a> {
             .map_or(1, crate::Household::size)
     }
 
-    /// Whether the account's bank may pay in the township: an agency agreement for the
-    /// county, or (for a social security card) a bank that issues them. Cached per bank
-    /// and kind, since a file has few banks and many lines.
+    /// [`Register::bank_may_pay`] in the township, cached per bank and kind, since a
+    /// file has few banks and many lines.
     fn may_pay(&mut self, account: &PayeeAccount) -> bool {
-        let card = account.number.kind() == crate::AccountKind::SocialSecurityCard;
+        let kind = account.number.kind();
+        let card = kind == crate::AccountKind::SocialSecurityCard;
         if let Some(&(_, _, known)) = self
             .agreements
             .iter()
-            .find(|(code, kind, _)| *kind == card && *code == account.bank_code)
+            .find(|(code, is_card, _)| *is_card == card && *code == account.bank_code)
         {
             return known;
         }
-        let issuer = card
-            && self
-                .register
-                .bank(&account.bank_code)
-                .is_some_and(|bank| bank.issues_social_security_cards);
-        let allowed = issuer
-            || self
-                .register
-                .bank_may_pay_in(&account.bank_code, self.township, self.on);
+        let allowed = self
+            .register
+            .bank_may_pay(&account.bank_code, kind, self.township, self.on);
         self.agreements
             .push((account.bank_code.clone(), card, allowed));
         allowed

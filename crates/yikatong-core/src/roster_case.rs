@@ -105,22 +105,36 @@ impl RosterCase {
         if *command == ReviewCommand::Submit {
             self.check_validated(actor, &hash)?;
         }
-        // Work on copies so that a failure half-way changes nothing.
-        let mut roster = self.roster.clone();
-        let mut review = self.review.clone();
-        for event in &events {
-            if let ReviewChange::ObjectionUpheld {
-                line,
-                resolution: Resolution::RemoveLine,
-                ..
-            } = &event.change
-            {
-                roster.remove_line(*line)?;
-            }
-            review.apply(event);
+        // Every upheld removal names a line of the roster (the review checked it against
+        // the context's lines), so applying cannot fail half-way; check anyway, before
+        // changing anything.
+        let removals: Vec<u32> = events
+            .iter()
+            .filter_map(|event| match &event.change {
+                ReviewChange::ObjectionUpheld {
+                    line,
+                    resolution: Resolution::RemoveLine,
+                    ..
+                } => Some(*line),
+                _ => None,
+            })
+            .collect();
+        if let Some(&missing) = removals
+            .iter()
+            .find(|&&line| self.roster.line(line).is_none())
+        {
+            return Err(self.refusal(
+                command.name(),
+                actor,
+                ReviewRule::UnknownLine { line: missing },
+            ));
         }
-        self.roster = roster;
-        self.review = review;
+        for line in removals {
+            self.roster.remove_line(line)?;
+        }
+        for event in &events {
+            self.review.apply(event);
+        }
         Ok(events)
     }
 

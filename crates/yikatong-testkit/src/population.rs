@@ -174,6 +174,13 @@ impl Township {
             let village = RegionCode::parse(&format!("{}{village_no:03}", spec.township))?;
             let household_id = format!("{}-{number:06}", spec.township);
             let size = rng.random_range(1u32..=spec.max_members.max(1));
+            // Grassland in tenths of a mu: most herders 50–3,000 mu, a few very large.
+            let tenths = if rng.random_range(0u32..50) == 0 {
+                rng.random_range(30_000i64..=200_000)
+            } else {
+                rng.random_range(500i64..=30_000)
+            };
+            let grassland = Decimal::new(tenths, 1);
             let mut members = Vec::new();
             let mut head_name = String::new();
             let surname = SURNAMES[rng.random_range(0..SURNAMES.len())];
@@ -190,9 +197,6 @@ impl Township {
                     continue;
                 }
                 let name = format!("{surname}{}", GIVEN[rng.random_range(0..GIVEN.len())]);
-                if members.is_empty() {
-                    head_name = name.clone();
-                }
                 let mut beneficiary = Beneficiary {
                     resident_id: id,
                     name,
@@ -205,6 +209,13 @@ impl Township {
                     deceased_on: None,
                 };
                 beneficiary.tags.insert("rural_hukou".to_owned());
+                if members.is_empty() {
+                    // The head holds the household's grassland contract.
+                    head_name.clone_from(&beneficiary.name);
+                    beneficiary
+                        .quantities
+                        .insert("grassland_mu".to_owned(), grassland);
+                }
                 members.push(id);
                 register.upsert_beneficiary(beneficiary);
                 people += 1;
@@ -212,19 +223,6 @@ impl Township {
             let Some(&head) = members.first() else {
                 continue;
             };
-            // Grassland in tenths of a mu: most herders 50–3,000 mu, a few very large.
-            let tenths = if rng.random_range(0u32..50) == 0 {
-                rng.random_range(30_000i64..=200_000)
-            } else {
-                rng.random_range(500i64..=30_000)
-            };
-            let grassland = Decimal::new(tenths, 1);
-            if let Some(mut beneficiary) = register.beneficiary(&head).cloned() {
-                beneficiary
-                    .quantities
-                    .insert("grassland_mu".to_owned(), grassland);
-                register.upsert_beneficiary(beneficiary);
-            }
             register.upsert_household(Household {
                 id: household_id,
                 head,
