@@ -2,7 +2,7 @@
 //! under `perf record`): generating the data, reading the CSV, and taking it in twice
 //! (the second run shows the cost without first-touch page faults).
 //!
-//! `cargo run --release --example profile_intake -- 1000000`
+//! `cargo run --release --example profile_intake -- 1000000 [runs]`
 
 use std::time::Instant;
 
@@ -15,6 +15,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let lines: usize = std::env::args()
         .nth(1)
         .map_or(Ok(100_000), |text| text.parse())?;
+    let runs: usize = std::env::args().nth(2).map_or(Ok(2), |text| text.parse())?;
     let started = Instant::now();
     let town = Township::generate(&TownshipSpec {
         households: lines,
@@ -30,7 +31,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     let file = read_roster(&csv, &ReadOptions::default())?;
     eprintln!("read {:?}", started.elapsed());
-    for run in 1..=2 {
+    for run in 1..=runs {
         let started = Instant::now();
         let header = RosterHeader::new("X", "CYSTBH-CXPH", Period::year(2026)?, town.township);
         let (roster, report) = Roster::intake(

@@ -1,11 +1,8 @@
 //! Beneficiaries (补贴对象) and households (户): who is paid.
 
-use std::collections::{BTreeMap, BTreeSet};
-
-use rust_decimal::Decimal;
 use time::Date;
 
-use crate::{Amount, BeneficiaryFacts, RegionCode, ResidentId};
+use crate::{Amount, BeneficiaryFacts, Quantities, RegionCode, ResidentId, Tags};
 
 /// One person in the register, identified by resident ID number.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -24,10 +21,10 @@ pub struct Beneficiary {
     pub phone: Option<String>,
     /// Tags, e.g. `rural_hukou`, `disability:2`.
     #[serde(default)]
-    pub tags: BTreeSet<String>,
+    pub tags: Tags,
     /// Quantities by name, e.g. `farmland_mu` → 35.5.
     #[serde(default)]
-    pub quantities: BTreeMap<String, Decimal>,
+    pub quantities: Quantities,
     /// Per-capita household income, if assessed (for top-up standards).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_capita_income: Option<Amount>,
@@ -67,8 +64,8 @@ impl Beneficiary {
             household_id: household_id.into(),
             village,
             phone: None,
-            tags: BTreeSet::new(),
-            quantities: BTreeMap::new(),
+            tags: Tags::new(),
+            quantities: Quantities::new(),
             per_capita_income: None,
             deceased_on: None,
         }
@@ -139,7 +136,7 @@ mod tests {
     fn new_beneficiary_and_facts() -> TestResult {
         let id = ResidentId::parse("11010519491231002X")?;
         let mut person = Beneficiary::new(id, "张三", "H1", RegionCode::parse("150422100")?);
-        person.tags.insert("rural_hukou".into());
+        person.tags.insert("rural_hukou");
         person.deceased_on = Some(date!(2026 - 02 - 01));
         let facts = person.facts(3);
         assert!(facts.has_tag("rural_hukou"));

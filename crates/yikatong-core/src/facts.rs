@@ -17,8 +17,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::ops::Bound;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
 
 use rust_decimal::Decimal;
 use time::Date;
@@ -82,10 +83,10 @@ pub struct BeneficiaryFacts {
     pub per_capita_income: Option<Amount>,
     /// Tags that are present, e.g. `rural_hukou`, `disability:1`, `family_planning_only_child`.
     #[serde(default)]
-    pub tags: BTreeSet<String>,
+    pub tags: Tags,
     /// Quantities by name, e.g. `farmland_mu` → 35.5, `grassland_mu` → 1200, `machines` → 1.
     #[serde(default)]
-    pub quantities: BTreeMap<String, Decimal>,
+    pub quantities: Quantities,
     /// Days of the period the beneficiary was eligible; `None` means all of them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub eligible_days: Option<u32>,
@@ -104,8 +105,8 @@ impl BeneficiaryFacts {
             household_id: None,
             household_members: 1,
             per_capita_income: None,
-            tags: BTreeSet::new(),
-            quantities: BTreeMap::new(),
+            tags: Tags::new(),
+            quantities: Quantities::new(),
             eligible_days: None,
             eligible_months: None,
         }
@@ -172,10 +173,227 @@ impl BeneficiaryFacts {
     /// (lowest) grade if several are present.
     pub fn grade(&self, name: &str) -> Option<u8> {
         self.tags
-            .range::<str, _>((Bound::Included(name), Bound::Unbounded))
-            .take_while(|tag| tag.starts_with(name))
+            .starting_with(name)
             .filter_map(|tag| tag.get(name.len()..)?.strip_prefix(':')?.parse::<u8>().ok())
             .min()
+    }
+}
+
+/// A set of tags in order, e.g. `rural_hukou`, `disability:2`.
+///
+/// A clone shares the tags (it counts a reference instead of copying), because every
+/// roster line copies its beneficiary's facts and few lines change them; a change
+/// copies them first.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Tags(Arc<[String]>);
+
+impl Tags {
+    /// No tags.
+    pub fn new() -> Tags {
+        Tags(Arc::from(Vec::new()))
+    }
+
+    /// Whether `tag` is present.
+    pub fn contains(&self, tag: &str) -> bool {
+        self.position(tag).is_ok()
+    }
+
+    /// Adds `tag`; whether it was new.
+    pub fn insert(&mut self, tag: impl Into<String>) -> bool {
+        let tag = tag.into();
+        match self.position(&tag) {
+            Ok(_) => false,
+            Err(at) => {
+                let mut tags = self.0.to_vec();
+                tags.insert(at, tag);
+                self.0 = tags.into();
+                true
+            }
+        }
+    }
+
+    /// Removes `tag`; whether it was present.
+    pub fn remove(&mut self, tag: &str) -> bool {
+        match self.position(tag) {
+            Ok(at) => {
+                let mut tags = self.0.to_vec();
+                tags.remove(at);
+                self.0 = tags.into();
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// The tags, in order.
+    pub fn iter(&self) -> std::slice::Iter<'_, String> {
+        self.0.iter()
+    }
+
+    /// The first tag in order.
+    pub fn first(&self) -> Option<&String> {
+        self.0.first()
+    }
+
+    /// How many tags there are.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The tags that start with `prefix`, in order.
+    pub fn starting_with<'t>(&'t self, prefix: &'t str) -> impl Iterator<Item = &'t String> + 't {
+        let from = self.0.partition_point(|tag| tag.as_str() < prefix);
+        self.0
+            .get(from..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(move |tag| tag.starts_with(prefix))
+    }
+
+    fn position(&self, tag: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|known| known.as_str().cmp(tag))
+    }
+}
+
+impl Default for Tags {
+    fn default() -> Tags {
+        Tags::new()
+    }
+}
+
+impl fmt::Debug for Tags {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.iter()).finish()
+    }
+}
+
+impl<S: Into<String>> FromIterator<S> for Tags {
+    fn from_iter<I: IntoIterator<Item = S>>(tags: I) -> Tags {
+        let mut tags: Vec<String> = tags.into_iter().map(Into::into).collect();
+        tags.sort_unstable();
+        tags.dedup();
+        Tags(tags.into())
+    }
+}
+
+impl<'t> IntoIterator for &'t Tags {
+    type Item = &'t String;
+    type IntoIter = std::slice::Iter<'t, String>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl serde::Serialize for Tags {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Tags {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Tags, D::Error> {
+        Vec::<String>::deserialize(deserializer).map(Tags::from_iter)
+    }
+}
+
+/// Quantities by name in name order, e.g. `farmland_mu` → 35.5. Clones share them, as
+/// [`Tags`] do.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Quantities(Arc<[(String, Decimal)]>);
+
+impl Quantities {
+    /// No quantities.
+    pub fn new() -> Quantities {
+        Quantities(Arc::from(Vec::new()))
+    }
+
+    /// The quantity called `name`.
+    pub fn get(&self, name: &str) -> Option<&Decimal> {
+        let at = self.position(name).ok()?;
+        self.0.get(at).map(|(_, value)| value)
+    }
+
+    /// Sets the quantity called `name`; the value it replaced.
+    pub fn insert(&mut self, name: impl Into<String>, value: Decimal) -> Option<Decimal> {
+        let name = name.into();
+        let mut quantities = self.0.to_vec();
+        let replaced = match self.position(&name) {
+            Ok(at) => quantities
+                .get_mut(at)
+                .map(|(_, old)| std::mem::replace(old, value)),
+            Err(at) => {
+                quantities.insert(at, (name, value));
+                None
+            }
+        };
+        self.0 = quantities.into();
+        replaced
+    }
+
+    /// The quantities, in name order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&String, &Decimal)> + '_ {
+        self.0.iter().map(|(name, value)| (name, value))
+    }
+
+    /// The names, in order.
+    pub fn keys(&self) -> impl ExactSizeIterator<Item = &String> + '_ {
+        self.0.iter().map(|(name, _)| name)
+    }
+
+    /// How many quantities there are.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn position(&self, name: &str) -> Result<usize, usize> {
+        self.0
+            .binary_search_by(|(known, _)| known.as_str().cmp(name))
+    }
+}
+
+impl Default for Quantities {
+    fn default() -> Quantities {
+        Quantities::new()
+    }
+}
+
+impl fmt::Debug for Quantities {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl<S: Into<String>> FromIterator<(S, Decimal)> for Quantities {
+    /// The last value wins for a name given twice.
+    fn from_iter<I: IntoIterator<Item = (S, Decimal)>>(quantities: I) -> Quantities {
+        let by_name: BTreeMap<String, Decimal> = quantities
+            .into_iter()
+            .map(|(name, value)| (name.into(), value))
+            .collect();
+        Quantities(by_name.into_iter().collect::<Vec<_>>().into())
+    }
+}
+
+impl serde::Serialize for Quantities {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Quantities {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Quantities, D::Error> {
+        BTreeMap::<String, Decimal>::deserialize(deserializer).map(Quantities::from_iter)
     }
 }
 
@@ -197,6 +415,39 @@ mod tests {
         .with_tag("disabilityx:1");
         assert_eq!(facts.grade("disability"), Some(2));
         assert_eq!(facts.grade("care"), None);
+        Ok(())
+    }
+
+    #[test]
+    fn tags_and_quantities_stay_ordered_and_clones_do_not_change_each_other() -> TestResult {
+        let mut tags: Tags = ["b", "a", "b"].into_iter().collect();
+        assert_eq!(tags.iter().collect::<Vec<_>>(), ["a", "b"]);
+        let shared = tags.clone();
+        assert!(tags.insert("ab"));
+        assert!(!tags.insert("a"));
+        assert_eq!(tags.iter().collect::<Vec<_>>(), ["a", "ab", "b"]);
+        assert_eq!(shared.len(), 2);
+        assert_eq!(tags.starting_with("a").count(), 2);
+        assert!(tags.remove("a") && !tags.remove("a"));
+        assert_eq!(serde_json::to_string(&tags)?, r#"["ab","b"]"#);
+        assert_eq!(serde_json::from_str::<Tags>(r#"["b","ab","b"]"#)?, tags);
+
+        let mut quantities = Quantities::new();
+        assert_eq!(quantities.insert("farmland_mu", Decimal::new(355, 1)), None);
+        let shared = quantities.clone();
+        assert_eq!(
+            quantities.insert("farmland_mu", Decimal::from(36)),
+            Some(Decimal::new(355, 1))
+        );
+        quantities.insert("animals", Decimal::from(2));
+        assert_eq!(
+            quantities.keys().collect::<Vec<_>>(),
+            ["animals", "farmland_mu"]
+        );
+        assert_eq!(shared.get("farmland_mu"), Some(&Decimal::new(355, 1)));
+        let json = serde_json::to_string(&quantities)?;
+        assert_eq!(json, r#"{"animals":"2","farmland_mu":"36"}"#);
+        assert_eq!(serde_json::from_str::<Quantities>(&json)?, quantities);
         Ok(())
     }
 

@@ -46,7 +46,7 @@ pub use credit_code::{CreditCode, CreditCodeRule};
 pub use eligibility::{Eligibility, ExclusionList, Failed, Observed};
 pub use entitlement::{Entitlement, Language, Missing, Outcome, Step, entitle};
 pub use error::{Error, Result};
-pub use facts::{AgeOn, BeneficiaryFacts};
+pub use facts::{AgeOn, BeneficiaryFacts, Quantities, Tags};
 pub use funding::{FundingShares, GovernmentLevel};
 pub use period::{Period, PeriodKind, PeriodRule};
 pub use policy::{Policy, PolicyRule};
