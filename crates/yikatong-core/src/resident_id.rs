@@ -103,8 +103,33 @@ impl fmt::Display for Sex {
 /// It can only be built by validating, so holding one means: 17 digits, a real
 /// birth date from 1800 on that was not in the future when parsed, and a correct
 /// check character (upper-case `X`). Ordering is the ordering of the text.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, PartialOrd, Ord)]
 pub struct ResidentId([u8; 18]);
+
+impl ResidentId {
+    /// The 18 bytes as two words, for comparing and hashing without a call to
+    /// `memcmp` (IDs are compared and hashed millions of times in roster intake).
+    fn words(&self) -> (u128, u16) {
+        let [head @ .., a, b] = self.0;
+        (u128::from_ne_bytes(head), u16::from_ne_bytes([a, b]))
+    }
+}
+
+impl PartialEq for ResidentId {
+    fn eq(&self, other: &ResidentId) -> bool {
+        self.words() == other.words()
+    }
+}
+
+impl Eq for ResidentId {}
+
+impl std::hash::Hash for ResidentId {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let (head, tail) = self.words();
+        state.write_u128(head);
+        state.write_u16(tail);
+    }
+}
 
 /// ISO 7064 MOD 11-2 weights, 2^(18-i) mod 11 for positions 1..=17.
 const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];

@@ -82,6 +82,8 @@ struct RosterSink {
     columns: Vec<RosterField>,
     ignored_headers: Vec<String>,
     records: Vec<RosterRecord>,
+    /// The indexes of the recognised columns, in order.
+    recognised: Vec<usize>,
     /// Makes records with the recognised columns.
     builder: RosterRecordBuilder,
 }
@@ -124,6 +126,7 @@ impl RowSink for RosterSink {
                 });
             }
             seen.insert(field.clone(), index);
+            self.recognised.push(index);
             self.columns.push(field.clone());
             self.by_index.push(Some(Column {
                 text_only: is_text_only(&field),
@@ -152,7 +155,34 @@ impl RowSink for RosterSink {
         Ok(())
     }
 
-    fn row(&mut self, line: u64, row: &dyn RowCells, width: usize) -> Result<(), String> {
+    fn row<R: RowCells + ?Sized>(
+        &mut self,
+        line: u64,
+        row: &R,
+        width: usize,
+    ) -> Result<(), String> {
+        if row.may_hold_numbers() {
+            self.check_no_numbers(row, width)?;
+        }
+        // One cell per recognised column, in order (the builder's columns).
+        let cells = self.recognised.iter().map(|&index| {
+            if index >= width {
+                return None;
+            }
+            // Trimmed text is empty exactly when the cell is blank, except for
+            // workbook cells that are not text: ask only then.
+            let text = row.cell(index).text;
+            (!text.is_empty() || !row.is_blank(index)).then_some(text)
+        });
+        let record = self.builder.record(line, cells);
+        self.records.push(record);
+        Ok(())
+    }
+}
+
+impl RosterSink {
+    /// Refuses a workbook line whose ID or account numbers are number cells.
+    fn check_no_numbers<R: RowCells + ?Sized>(&self, row: &R, width: usize) -> Result<(), String> {
         let mut numeric: Vec<String> = Vec::new();
         for (index, column) in self.by_index.iter().enumerate().take(width) {
             let Some(column) = column.as_ref().filter(|column| column.text_only) else {
@@ -173,23 +203,6 @@ impl RowSink for RosterSink {
                 numeric.join(", ")
             ));
         }
-        // One cell per recognised column, in order (the builder's columns).
-        let cells = self
-            .by_index
-            .iter()
-            .enumerate()
-            .filter(|(_, column)| column.is_some())
-            .map(|(index, _)| {
-                if index >= width {
-                    return None;
-                }
-                // Trimmed text is empty exactly when the cell is blank, except for
-                // workbook cells that are not text: ask only then.
-                let text = row.cell(index).text;
-                (!text.is_empty() || !row.is_blank(index)).then_some(text)
-            });
-        let record = self.builder.record(line, cells);
-        self.records.push(record);
         Ok(())
     }
 }

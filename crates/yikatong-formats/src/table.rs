@@ -146,7 +146,12 @@ impl RowSink for TableSink {
         Ok(())
     }
 
-    fn row(&mut self, line: u64, row: &dyn RowCells, width: usize) -> Result<(), String> {
+    fn row<R: RowCells + ?Sized>(
+        &mut self,
+        line: u64,
+        row: &R,
+        width: usize,
+    ) -> Result<(), String> {
         let mut cells = Vec::with_capacity(width);
         let mut number_cells = Vec::new();
         for index in 0..width {
@@ -195,6 +200,10 @@ pub(crate) trait RowCells {
     fn may_hold_errors(&self) -> bool {
         true
     }
+    /// Whether a cell may be a number ([`CellKind::Number`]); never in CSV.
+    fn may_hold_numbers(&self) -> bool {
+        true
+    }
 }
 
 /// Receives the header and the well-formed data lines of a table.
@@ -203,7 +212,8 @@ pub(crate) trait RowSink {
     fn header(&mut self, line: u64, headers: &[String]) -> Result<(), FormatError>;
     /// A non-blank data line with at least `width` cells, none beyond `width` non-blank
     /// and no error cell; `Err` is a problem with this line.
-    fn row(&mut self, line: u64, row: &dyn RowCells, width: usize) -> Result<(), String>;
+    fn row<R: RowCells + ?Sized>(&mut self, line: u64, row: &R, width: usize)
+    -> Result<(), String>;
 }
 
 /// Where the header was and what the file was.
@@ -216,10 +226,10 @@ pub(crate) struct Scanned {
 }
 
 /// Decodes `bytes` and feeds its header and data lines to `sink`.
-pub(crate) fn scan(
+pub(crate) fn scan<S: RowSink>(
     bytes: &[u8],
     options: &ReadOptions,
-    sink: &mut dyn RowSink,
+    sink: &mut S,
 ) -> Result<Scanned, FormatError> {
     if bytes.is_empty() {
         return Err(FormatError::Empty);
@@ -285,11 +295,11 @@ enum Fed {
 }
 
 impl Lines {
-    fn feed(
+    fn feed<R: RowCells + ?Sized, S: RowSink>(
         &mut self,
         line: u64,
-        row: &dyn RowCells,
-        sink: &mut dyn RowSink,
+        row: &R,
+        sink: &mut S,
     ) -> Result<Fed, FormatError> {
         let len = row.len();
         if (0..len).all(|index| row.is_blank(index)) {
@@ -374,33 +384,49 @@ impl Lines {
     }
 }
 
-struct CsvRow<'r>(&'r csv::StringRecord);
+/// The cells of one CSV record: its text (the record's fields one after another)
+/// and each cell's trimmed byte range in it.
+struct CsvRow<'r> {
+    text: &'r str,
+    cells: &'r [(usize, usize)],
+}
 
 impl RowCells for CsvRow<'_> {
     fn len(&self) -> usize {
-        self.0.len()
+        self.cells.len()
     }
 
     fn cell(&self, index: usize) -> Cell<'_> {
+        let text = self
+            .cells
+            .get(index)
+            .and_then(|&(start, end)| self.text.get(start..end))
+            .unwrap_or_default();
         Cell {
-            text: Cow::Borrowed(self.0.get(index).unwrap_or_default().trim()),
+            text: Cow::Borrowed(text),
             kind: CellKind::Text,
         }
     }
 
     fn is_blank(&self, index: usize) -> bool {
-        self.0.get(index).is_none_or(|text| text.trim().is_empty())
+        self.cells
+            .get(index)
+            .is_none_or(|(start, end)| start == end)
     }
 
     fn may_hold_errors(&self) -> bool {
         false
     }
+
+    fn may_hold_numbers(&self) -> bool {
+        false
+    }
 }
 
-fn scan_csv(
+fn scan_csv<S: RowSink>(
     text: &str,
     delimiter: u8,
-    sink: &mut dyn RowSink,
+    sink: &mut S,
     lines: &mut Lines,
 ) -> Result<(), FormatError> {
     let mut reader = csv::ReaderBuilder::new()
@@ -408,11 +434,13 @@ fn scan_csv(
         .flexible(true)
         .delimiter(delimiter)
         .from_reader(text.as_bytes());
-    let mut record = csv::StringRecord::new();
+    // Both reused for every record, so reading a line allocates nothing.
+    let mut record = csv::ByteRecord::new();
+    let mut cells: Vec<(usize, usize)> = Vec::new();
     // The last record: its start and line, and what became of it.
     let mut last: Option<(usize, u64, Fed)> = None;
     loop {
-        match reader.read_record(&mut record) {
+        match reader.read_byte_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
             Err(error) => {
@@ -421,8 +449,26 @@ fn scan_csv(
                 });
             }
         }
+        // The text was valid UTF-8 and cells split at ASCII bytes, so this holds.
+        let Ok(fields) = std::str::from_utf8(record.as_slice()) else {
+            return Err(FormatError::NotATable {
+                looks_like: "text the CSV reader split inside a character".to_owned(),
+            });
+        };
+        cells.clear();
+        cells.extend((0..record.len()).map(|index| {
+            let range = record.range(index).unwrap_or_default();
+            trimmed(fields, range.start, range.end)
+        }));
         let (start, line) = record_start(text, record.position());
-        let fed = lines.feed(line, &CsvRow(&record), sink)?;
+        let fed = lines.feed(
+            line,
+            &CsvRow {
+                text: fields,
+                cells: &cells,
+            },
+            sink,
+        )?;
         last = Some((start, line, fed));
     }
     let Some((start, line, fed)) = last else {
@@ -444,6 +490,14 @@ fn scan_csv(
         }
     }
     Ok(())
+}
+
+/// The range of `text[start..end]` without surrounding whitespace (as `str::trim`).
+fn trimmed(text: &str, start: usize, end: usize) -> (usize, usize) {
+    let cell = text.get(start..end).unwrap_or_default();
+    let without_leading = cell.trim_start();
+    let from = start + (cell.len() - without_leading.len());
+    (from, from + without_leading.trim_end().len())
 }
 
 /// The byte offset and physical line where a record starts. The reader's position
@@ -537,10 +591,10 @@ impl RowCells for XlsxRow<'_> {
     }
 }
 
-fn scan_xlsx(
+fn scan_xlsx<S: RowSink>(
     bytes: &[u8],
     sheet: Option<&str>,
-    sink: &mut dyn RowSink,
+    sink: &mut S,
     lines: &mut Lines,
 ) -> Result<(), FormatError> {
     let xlsx_error = |error: calamine::XlsxError| FormatError::Xlsx {
@@ -670,5 +724,19 @@ mod tests {
         };
         let error = read_table(b"a,b\n", &options).err();
         assert!(error.is_some_and(|e| e.to_string().contains("not a zip archive")));
+    }
+
+    #[test]
+    fn cells_are_trimmed_of_any_whitespace_once() -> Result<(), FormatError> {
+        // A full-width space (U+3000) is common in Chinese files.
+        let table = read_table(
+            "名, 户 \n\u{3000}张三\u{3000},\t\n".as_bytes(),
+            &ReadOptions::default(),
+        )?;
+        assert_eq!(table.headers, ["名", "户"]);
+        assert_eq!(table.rows[0].cells, ["张三", ""]);
+        assert_eq!(trimmed(" a b ", 0, 5), (1, 4));
+        assert_eq!(trimmed("  ", 0, 2), (2, 2));
+        Ok(())
     }
 }
