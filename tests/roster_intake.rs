@@ -143,3 +143,81 @@ fn the_same_file_in_gbk_or_xlsx_gives_the_same_roster() -> TestResult {
     assert_eq!(xlsx_roster.content_hash(), utf8_roster.content_hash());
     Ok(())
 }
+
+#[test]
+fn the_order_of_the_file_does_not_change_what_is_found() -> TestResult {
+    // Intake reads ahead in register order; a file in another order takes the
+    // slower path and must find exactly the same.
+    let town = Township::generate(&TownshipSpec {
+        households: 5_000,
+        max_members: 3,
+        bad_per_mille: 30,
+        ..TownshipSpec::default()
+    })?;
+    let file = read_roster(town.roster_csv().as_bytes(), &ReadOptions::default())?;
+    let mut reversed = file.records.clone();
+    reversed.reverse();
+    let header = || -> Result<RosterHeader, Box<dyn std::error::Error>> {
+        Ok(RosterHeader::new(
+            "CYSTBH-CXPH-2026-150422100",
+            "CYSTBH-CXPH",
+            Period::year(2026)?,
+            town.township,
+        ))
+    };
+    let catalog = catalog()?;
+    let held = HeldProjects::new();
+    let on = date!(2026 - 11 - 02);
+    let (forward, forward_report) = Roster::intake(
+        header()?,
+        &file.records,
+        &town.register,
+        &catalog,
+        &held,
+        IntakeMode::Lenient,
+        on,
+    )?;
+    let (backward, backward_report) = Roster::intake(
+        header()?,
+        &reversed,
+        &town.register,
+        &catalog,
+        &held,
+        IntakeMode::Lenient,
+        on,
+    )?;
+    // Which of two lines for one payee is "first" depends on the order; all else not.
+    let found =
+        |report: &ValidationReport| -> BTreeMap<(Option<u64>, &'static str, String), usize> {
+            let mut found = BTreeMap::new();
+            for problem in &report.problems {
+                if problem.rule.code() != "duplicate" {
+                    *found
+                        .entry((problem.line, problem.rule.code(), problem.value.clone()))
+                        .or_insert(0) += 1;
+                }
+            }
+            found
+        };
+    assert!(!forward_report.problems.is_empty());
+    assert_eq!(found(&forward_report), found(&backward_report));
+    assert_eq!(forward_report.rejected, backward_report.rejected);
+    let lines = |roster: &Roster| {
+        let mut lines: Vec<_> = roster
+            .lines()
+            .iter()
+            .map(|line| {
+                (
+                    line.source_line,
+                    line.beneficiary,
+                    line.amount,
+                    line.account.clone(),
+                )
+            })
+            .collect();
+        lines.sort_by_key(|line| line.0);
+        lines
+    };
+    assert_eq!(lines(&forward), lines(&backward));
+    Ok(())
+}

@@ -3087,6 +3087,65 @@ mod tests {
         }
 
         #[test]
+        fn linked_lookups_always_agree_with_keyed_lookups(
+            steps in proptest::collection::vec((0u8..3, 1u32..=5, 1u32..=3, 1u32..=4), 1..40),
+        ) {
+            // Loads in any order: people who move household, households whose member
+            // lists are wrong, accounts that change holder. The links are hints; a
+            // linked lookup must still find exactly what the keyed lookup finds.
+            let mut register = Register::new();
+            let check = |register: &Register| -> Result<(), TestCaseError> {
+                for slot in 0..register.beneficiary_slots() {
+                    let person = register.beneficiary_at(slot).ok_or_else(|| TestCaseError::fail("slot"))?;
+                    prop_assert_eq!(
+                        register.linked_household(slot, person),
+                        register.household(&person.household_id)
+                    );
+                    prop_assert_eq!(
+                        register.beneficiary_position_near(&person.resident_id, slot ^ 1),
+                        Some(slot)
+                    );
+                    let numbers = register.accounts().map(|account| account.number.as_str());
+                    for number in numbers.chain([card(9).as_str()]) {
+                        prop_assert_eq!(
+                            register.linked_account(Some(slot), number).map(|a| &a.number),
+                            register.account(number).map(|a| &a.number)
+                        );
+                        prop_assert!(register.account(number).is_some() || number == card(9));
+                    }
+                }
+                Ok(())
+            };
+            for (what, person, household, n) in steps {
+                match what {
+                    0 => register.upsert_beneficiary(Beneficiary::new(
+                        id(person),
+                        "张三",
+                        format!("H{household}"),
+                        village(),
+                    )),
+                    1 => register.upsert_household(Household {
+                        id: format!("H{household}"),
+                        head: id(person),
+                        members: vec![id(person), id(person % 5 + 1)],
+                    }),
+                    _ => register.upsert_account(Account::new(
+                        id(person),
+                        "张三".to_owned(),
+                        "NXS".to_owned(),
+                        number(n, AccountKind::SocialSecurityCard),
+                    )),
+                }
+                check(&register)?;
+            }
+            let json = serde_json::to_string(&register)
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let back: Register = serde_json::from_str(&json)
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            check(&back)?;
+        }
+
+        #[test]
         fn card_import_accounts_for_every_line(
             lines in proptest::collection::vec(
                 (0u32..=5, 0usize..3, 1u32..=6, any::<bool>(), 0usize..3),
