@@ -495,6 +495,11 @@ fn scan_csv<S: RowSink>(
 /// The range of `text[start..end]` without surrounding whitespace (as `str::trim`).
 fn trimmed(text: &str, start: usize, end: usize) -> (usize, usize) {
     let cell = text.get(start..end).unwrap_or_default();
+    // Most cells have nothing to trim: a look at both ends says so.
+    let visible = |c: Option<char>| c.is_some_and(|c| !c.is_whitespace());
+    if visible(cell.chars().next()) && visible(cell.chars().next_back()) {
+        return (start, end);
+    }
     let without_leading = cell.trim_start();
     let from = start + (cell.len() - without_leading.len());
     (from, from + without_leading.trim_end().len())
