@@ -226,7 +226,12 @@ impl Amount {
         if value > Amount::MAX.0 {
             return Err(fail(AmountRule::TooLarge));
         }
-        let normal = value.normalize();
+        // Normalizing (dropping trailing zeros) is only needed past two decimals.
+        let normal = if value.scale() <= 2 {
+            value
+        } else {
+            value.normalize()
+        };
         if normal.scale() > 2 {
             return Err(fail(AmountRule::TooManyDecimals {
                 decimals: normal.scale(),
