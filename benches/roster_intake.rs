@@ -6,8 +6,10 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use time::macros::date;
-use yikatong::formats::{ReadOptions, read_roster};
-use yikatong::{HeldProjects, IntakeMode, Period, PolicyCatalog, Roster, RosterHeader};
+use yikatong::formats::{ReadOptions, read_roster, read_roster_into};
+use yikatong::{
+    HeldProjects, IntakeMode, Period, PolicyCatalog, Roster, RosterHeader, RosterIntake,
+};
 use yikatong_testkit::population::{Township, TownshipSpec};
 
 const LINES: usize = 1_000_000;
@@ -68,6 +70,33 @@ fn roster_intake(c: &mut Criterion) {
                     None
                 }
             }
+        })
+    });
+    group.bench_function("csv_streamed_into_intake_1m", |b| {
+        // The same work with the records handed over as they are read
+        // (`read_roster_into`), never all held at once.
+        b.iter_with_large_drop(|| {
+            let header =
+                RosterHeader::new("CYSTBH-CXPH-2026", "CYSTBH-CXPH", period, town.township);
+            let mut intake = match RosterIntake::new(
+                header,
+                &town.register,
+                &catalog,
+                &held,
+                IntakeMode::Lenient,
+                on,
+            ) {
+                Ok(intake) => intake,
+                Err(err) => {
+                    eprintln!("{err}");
+                    return None;
+                }
+            };
+            intake.reserve(LINES);
+            read_roster_into(black_box(&csv), &ReadOptions::default(), &mut intake).ok()?;
+            let (roster, report) = intake.finish().ok()?;
+            assert_eq!(report.rejected, 0, "{:?}", report.problems.first());
+            Some((roster, report))
         })
     });
     group.finish();

@@ -221,3 +221,44 @@ fn the_order_of_the_file_does_not_change_what_is_found() -> TestResult {
     assert_eq!(lines(&forward), lines(&backward));
     Ok(())
 }
+
+#[test]
+fn reading_straight_into_the_intake_gives_the_same_roster() -> TestResult {
+    let town = Township::generate(&TownshipSpec {
+        households: 4_000,
+        max_members: 2,
+        bad_per_mille: 20,
+        ..TownshipSpec::default()
+    })?;
+    let csv = town.roster_csv();
+    let (roster, report) = take_in(&town, csv.as_bytes(), IntakeMode::Lenient)?;
+    let catalog = catalog()?;
+    let held = HeldProjects::new();
+    for bytes in [
+        csv.as_bytes().to_vec(),
+        encoding_rs::GBK.encode(&csv).0.into_owned(),
+    ] {
+        let header = RosterHeader::new(
+            "CYSTBH-CXPH-2026-150422100",
+            "CYSTBH-CXPH",
+            Period::year(2026)?,
+            town.township,
+        );
+        let mut intake = yikatong::RosterIntake::new(
+            header,
+            &town.register,
+            &catalog,
+            &held,
+            IntakeMode::Lenient,
+            date!(2026 - 11 - 02),
+        )?;
+        let file =
+            yikatong::formats::read_roster_into(&bytes, &ReadOptions::default(), &mut intake)?;
+        assert!(file.records.is_empty() && file.problems.is_empty());
+        let (streamed, streamed_report) = intake.finish()?;
+        assert_eq!(streamed_report, report);
+        assert_eq!(streamed.content_hash(), roster.content_hash());
+        assert_eq!(streamed.lines().len(), roster.lines().len());
+    }
+    Ok(())
+}

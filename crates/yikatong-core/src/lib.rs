@@ -70,8 +70,8 @@ pub use review::{
 pub use roster::{
     Acknowledgement, AmountChange, AppliedCorrection, Correction, CorrectionAction, DiffEntry,
     HeldProjects, IntakeMode, LineChange, PayeeAccount, PayeeAccountChange, Problem, ProblemKey,
-    ProblemRule, Roster, RosterDiff, RosterHeader, RosterKind, RosterLine, RosterRule, Severity,
-    ValidationReport,
+    ProblemRule, Roster, RosterDiff, RosterHeader, RosterIntake, RosterKind, RosterLine,
+    RosterRule, Severity, ValidationReport,
 };
 pub use roster_case::{CaseContext, RosterCase};
 pub use roster_record::{RosterField, RosterRecord, RosterRecordBuilder};

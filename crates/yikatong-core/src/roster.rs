@@ -1186,81 +1186,10 @@ impl Roster {
         mode: IntakeMode,
         on: Date,
     ) -> Result<(Roster, ValidationReport)> {
-        let checker = Checker::new(&header, register, catalog, held, on)?;
-        let mut intake = Intake {
-            checker,
-            roster: Roster::empty(header, RosterKind::Original),
-            problems: Vec::new(),
-            seen: FirstRecords::new(register.beneficiary_slots()),
-            rejected: 0,
-        };
-        intake.roster.lines.reserve(records.len());
-        let mut layout = Layout::default();
-        let mut found = Vec::with_capacity(PREFETCHED);
-        let mut next_slot = usize::MAX;
-        for chunk in records.chunks(PREFETCHED) {
-            // First find each record's beneficiary and read ahead what its line will
-            // read, each step for the whole chunk, so that the cache misses of a
-            // chunk overlap instead of queueing one line at a time.
-            found.clear();
-            for record in chunk {
-                if !layout.fits(record) {
-                    layout = Layout::of(record);
-                }
-                let cells = Cells {
-                    record,
-                    layout: &layout,
-                };
-                let id = cells.get(&RosterField::ResidentId);
-                found.push(
-                    id.and_then(|id| ResidentId::parse(id).ok())
-                        .map(|id| (id, 0)),
-                );
-            }
-            for known in &mut found {
-                // In place: rebuilding the option costs the loop its overlap.
-                if let Some((id, slot)) = known {
-                    // Files usually list people in register order: try the next
-                    // position before the hash lookup.
-                    let next = next_slot.wrapping_add(1);
-                    match register.beneficiary_position_near(id, next) {
-                        Some(position) => {
-                            *slot = position;
-                            next_slot = position;
-                        }
-                        None => *known = None,
-                    }
-                }
-            }
-            for (_, slot) in found.iter().flatten() {
-                std::hint::black_box(register.touch(*slot));
-            }
-            for (record, known) in chunk.iter().zip(&found) {
-                if !layout.fits(record) {
-                    layout = Layout::of(record);
-                }
-                intake.take(
-                    &Cells {
-                        record,
-                        layout: &layout,
-                    },
-                    *known,
-                );
-            }
-        }
-        let Intake {
-            roster,
-            problems,
-            rejected,
-            ..
-        } = intake;
-        let report = ValidationReport::finish(problems, roster.lines.len(), rejected);
-        if mode == IntakeMode::Strict && rejected > 0 {
-            return Err(fail(RosterRule::Rejected {
-                report: Box::new(report),
-            }));
-        }
-        Ok((roster, report))
+        let mut intake = RosterIntake::new(header, register, catalog, held, mode, on)?;
+        intake.reserve(records.len());
+        intake.take(records);
+        intake.finish()
     }
 
     /// Checks the roster's lines again against the register, the catalogue and the
@@ -1909,6 +1838,139 @@ impl<'r> Cells<'r> {
 /// their lines are made: enough misses in flight to hide the memory's latency, few
 /// enough that what was read is still in the cache when the lines are made.
 const PREFETCHED: usize = 64;
+
+/// A roster intake fed its records a batch at a time, e.g. as a large file is read
+/// (`yikatong_formats::read_roster_into`), so the file's records never all have to
+/// be held at once. [`Roster::intake`] is this with every record in one batch; the
+/// result does not depend on how the records are split into batches.
+pub struct RosterIntake<'a> {
+    intake: Intake<'a>,
+    register: &'a Register,
+    mode: IntakeMode,
+    /// The layout of the last record's columns.
+    layout: Layout,
+    /// The beneficiaries of the chunk being read ahead.
+    found: Vec<Option<Found>>,
+    /// The register position of the last beneficiary found.
+    last_slot: usize,
+}
+
+impl fmt::Debug for RosterIntake<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RosterIntake")
+            .field("roster", &self.intake.roster.id)
+            .field("lines", &self.intake.roster.lines.len())
+            .field("rejected", &self.intake.rejected)
+            .finish()
+    }
+}
+
+impl<'a> RosterIntake<'a> {
+    /// Starts taking in a roster; see [`Roster::intake`] for the rules. Fails only for
+    /// a bad header or when no policy is in force.
+    pub fn new(
+        header: RosterHeader,
+        register: &'a Register,
+        catalog: &'a PolicyCatalog,
+        held: &'a HeldProjects,
+        mode: IntakeMode,
+        on: Date,
+    ) -> Result<RosterIntake<'a>> {
+        let checker = Checker::new(&header, register, catalog, held, on)?;
+        Ok(RosterIntake {
+            intake: Intake {
+                checker,
+                roster: Roster::empty(header, RosterKind::Original),
+                problems: Vec::new(),
+                seen: FirstRecords::new(register.beneficiary_slots()),
+                rejected: 0,
+            },
+            register,
+            mode,
+            layout: Layout::default(),
+            found: Vec::with_capacity(PREFETCHED),
+            last_slot: usize::MAX,
+        })
+    }
+
+    /// Makes room for `lines` more lines.
+    pub fn reserve(&mut self, lines: usize) {
+        self.intake.roster.lines.reserve(lines);
+    }
+
+    /// Takes in the next records of the file, in file order.
+    pub fn take(&mut self, records: &[RosterRecord]) {
+        let register = self.register;
+        for chunk in records.chunks(PREFETCHED) {
+            // First find each record's beneficiary and read ahead what its line will
+            // read, each step for the whole chunk, so that the cache misses of a
+            // chunk overlap instead of queueing one line at a time.
+            self.found.clear();
+            for record in chunk {
+                if !self.layout.fits(record) {
+                    self.layout = Layout::of(record);
+                }
+                let cells = Cells {
+                    record,
+                    layout: &self.layout,
+                };
+                let id = cells.get(&RosterField::ResidentId);
+                self.found.push(
+                    id.and_then(|id| ResidentId::parse(id).ok())
+                        .map(|id| (id, 0)),
+                );
+            }
+            for known in &mut self.found {
+                // In place: rebuilding the option costs the loop its overlap.
+                if let Some((id, slot)) = known {
+                    // Files usually list people in register order: try the next
+                    // position before the hash lookup.
+                    let next = self.last_slot.wrapping_add(1);
+                    match register.beneficiary_position_near(id, next) {
+                        Some(position) => {
+                            *slot = position;
+                            self.last_slot = position;
+                        }
+                        None => *known = None,
+                    }
+                }
+            }
+            for (_, slot) in self.found.iter().flatten() {
+                std::hint::black_box(register.touch(*slot));
+            }
+            for (record, known) in chunk.iter().zip(&self.found) {
+                if !self.layout.fits(record) {
+                    self.layout = Layout::of(record);
+                }
+                self.intake.take(
+                    &Cells {
+                        record,
+                        layout: &self.layout,
+                    },
+                    *known,
+                );
+            }
+        }
+    }
+
+    /// The roster and its validation report; in strict mode, [`RosterRule::Rejected`]
+    /// instead if any record was rejected.
+    pub fn finish(self) -> Result<(Roster, ValidationReport)> {
+        let Intake {
+            roster,
+            problems,
+            rejected,
+            ..
+        } = self.intake;
+        let report = ValidationReport::finish(problems, roster.lines.len(), rejected);
+        if self.mode == IntakeMode::Strict && rejected > 0 {
+            return Err(fail(RosterRule::Rejected {
+                report: Box::new(report),
+            }));
+        }
+        Ok((roster, report))
+    }
+}
 
 /// A record's beneficiary, found ahead of making its line: ID and register position.
 type Found = (ResidentId, usize);
@@ -3500,6 +3562,48 @@ mod tests {
         assert_eq!(ids, vec![f.people.elder]);
         let zh = built.explain(1, &f.catalog, Language::Zh)?;
         assert!(zh.contains("年满 86 周岁"), "{zh}");
+        Ok(())
+    }
+
+    #[test]
+    fn batches_of_any_size_give_the_same_roster() -> TestResult {
+        let f = fixture()?;
+        let (id, a) = id_cell(f.people.a);
+        let (_, b) = id_cell(f.people.b);
+        let (_, c) = id_cell(f.people.c);
+        // A good line, a bad ID, a duplicate of the first, two more people.
+        let records = [
+            rec(2, &[(id.clone(), &a)]),
+            rec(3, &[(id.clone(), "15042219500101001")]),
+            rec(4, &[(id.clone(), &a)]),
+            rec(5, &[(id.clone(), &b)]),
+            rec(6, &[(id, &c)]),
+        ];
+        let whole = lenient(&f, &records)?;
+        for size in 1..=records.len() {
+            let held = HeldProjects::new();
+            let mut intake = RosterIntake::new(
+                jm_header(&f)?,
+                &f.register,
+                &f.catalog,
+                &held,
+                IntakeMode::Lenient,
+                ON,
+            )?;
+            for batch in records.chunks(size) {
+                intake.take(batch);
+            }
+            let (roster, report) = intake.finish()?;
+            assert_eq!(report, whole.1, "batches of {size}");
+            assert_eq!(roster, whole.0, "batches of {size}");
+        }
+        assert!(
+            whole
+                .1
+                .problems
+                .iter()
+                .any(|p| p.rule.code() == "duplicate")
+        );
         Ok(())
     }
 

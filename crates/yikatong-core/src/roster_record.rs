@@ -402,11 +402,34 @@ impl RosterRecordBuilder {
         line: u64,
         cells: impl IntoIterator<Item = Option<S>>,
     ) -> RosterRecord {
-        let width = self.columns.len();
-        let mut text = String::with_capacity(self.last_len);
-        let mut ends = Vec::with_capacity(width);
+        let mut record = RosterRecord {
+            line,
+            columns: Arc::clone(&self.columns),
+            text: String::with_capacity(self.last_len),
+            ends: Vec::with_capacity(self.columns.len()),
+        };
+        self.record_into(&mut record, line, cells);
+        record
+    }
+
+    /// [`RosterRecordBuilder::record`] into an existing record, reusing its memory:
+    /// for reading a large file a batch of records at a time.
+    pub fn record_into<S: AsRef<str>>(
+        &mut self,
+        record: &mut RosterRecord,
+        line: u64,
+        cells: impl IntoIterator<Item = Option<S>>,
+    ) {
+        record.line = line;
+        if !Arc::ptr_eq(&record.columns, &self.columns) {
+            record.columns = Arc::clone(&self.columns);
+        }
+        let text = &mut record.text;
+        let ends = &mut record.ends;
+        text.clear();
+        ends.clear();
         let mut cells = cells.into_iter();
-        for _ in 0..width {
+        for _ in 0..self.columns.len() {
             let cell = cells.next().flatten();
             let fits = cell.as_ref().and_then(|cell| {
                 u32::try_from(text.len() + cell.as_ref().len())
@@ -422,12 +445,6 @@ impl RosterRecordBuilder {
             }
         }
         self.last_len = text.len();
-        RosterRecord {
-            line,
-            columns: Arc::clone(&self.columns),
-            text,
-            ends,
-        }
     }
 }
 

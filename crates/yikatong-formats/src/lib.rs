@@ -33,6 +33,6 @@ mod write;
 pub use encoding::{CsvEncoding, InputEncoding, TextEncoding};
 pub use error::FormatError;
 pub use publicity::{write_publicity_csv, write_publicity_xlsx};
-pub use roster::{RosterFile, read_roster, write_roster_csv, write_roster_xlsx};
+pub use roster::{RosterFile, read_roster, read_roster_into, write_roster_csv, write_roster_xlsx};
 pub use table::{FileFormat, InputFormat, LineProblem, ReadOptions, Table, TableRow, read_table};
 pub use write::{write_table_csv, write_table_xlsx};

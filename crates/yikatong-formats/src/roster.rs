@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use yikatong_core::roster_record::RosterRecordBuilder;
-use yikatong_core::{Language, RosterField, RosterRecord};
+use yikatong_core::{Language, RosterField, RosterIntake, RosterRecord};
 
 use crate::table::{self, CellKind, RowCells, RowSink};
 use crate::write::{CsvTable, TableWriter, XlsxTable};
@@ -68,6 +68,77 @@ pub fn read_roster(bytes: &[u8], options: &ReadOptions) -> Result<RosterFile, Fo
     })
 }
 
+/// Records taken into an intake at a time by [`read_roster_into`].
+const BATCH: usize = 1024;
+
+/// Reads a roster file as [`read_roster`] does, handing its records to `intake` a
+/// batch at a time as they are read instead of keeping them: a large file is taken
+/// in without holding all its records, and each record is checked while its text is
+/// still in the cache. The result has no records; its columns, ignored headers and
+/// line problems are those [`read_roster`] gives. Finish the intake with
+/// [`RosterIntake::finish`].
+///
+/// ```
+/// use time::macros::date;
+/// use yikatong_core::{HeldProjects, IntakeMode, Period, PolicyCatalog, Register};
+/// use yikatong_core::{RegionCode, RosterHeader, RosterIntake};
+/// use yikatong_formats::{read_roster_into, ReadOptions};
+///
+/// let catalog = PolicyCatalog::from_json(
+///     "cystbh.json",
+///     include_str!("../../../examples/data/policies/cystbh.json"),
+/// )?;
+/// let township = RegionCode::parse("150422100")?;
+/// let header = RosterHeader::new("R-1", "CYSTBH-CXPH", Period::year(2026)?, township);
+/// let (register, held) = (Register::new(), HeldProjects::new());
+/// let mut intake = RosterIntake::new(
+///     header, &register, &catalog, &held, IntakeMode::Lenient, date!(2026 - 11 - 02),
+/// )?;
+/// let csv = "身份证号,姓名\n150102199001011234,张三\n";
+/// let file = read_roster_into(csv.as_bytes(), &ReadOptions::default(), &mut intake)?;
+/// assert!(file.records.is_empty() && file.problems.is_empty());
+/// let (roster, report) = intake.finish()?;
+/// // Not in this (empty) register: reported by line, not taken in.
+/// assert_eq!((roster.lines().len(), report.rejected), (0, 1));
+/// assert_eq!(report.problems[0].line, Some(2));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`read_roster`]. The records read before a file-level error have been taken
+/// into `intake`; discard it.
+pub fn read_roster_into(
+    bytes: &[u8],
+    options: &ReadOptions,
+    intake: &mut RosterIntake<'_>,
+) -> Result<RosterFile, FormatError> {
+    let mut sink = RosterSink {
+        stream: Some(Stream { intake, filled: 0 }),
+        ..RosterSink::default()
+    };
+    let scanned = table::scan(bytes, options, &mut sink)?;
+    if let Some(stream) = &mut sink.stream {
+        let rest = sink.records.get(..stream.filled).unwrap_or_default();
+        stream.intake.take(rest);
+    }
+    Ok(RosterFile {
+        records: Vec::new(),
+        columns: sink.columns,
+        ignored_headers: sink.ignored_headers,
+        problems: scanned.problems,
+        format: scanned.format,
+        encoding: scanned.encoding,
+    })
+}
+
+/// Where [`read_roster_into`] sends records: `records` is reused as the batch.
+struct Stream<'s, 'a> {
+    intake: &'s mut RosterIntake<'a>,
+    /// How many of the batch's records hold this batch's lines.
+    filled: usize,
+}
+
 /// What one column of the file is.
 struct Column {
     field: RosterField,
@@ -76,7 +147,7 @@ struct Column {
 }
 
 #[derive(Default)]
-struct RosterSink {
+struct RosterSink<'s, 'a> {
     /// By column index; `None` for an ignored column.
     by_index: Vec<Option<Column>>,
     columns: Vec<RosterField>,
@@ -86,6 +157,8 @@ struct RosterSink {
     recognised: Vec<usize>,
     /// Makes records with the recognised columns.
     builder: RosterRecordBuilder,
+    /// Set to hand records over in batches instead of keeping them.
+    stream: Option<Stream<'s, 'a>>,
 }
 
 /// Fields whose digits must survive exactly.
@@ -100,7 +173,7 @@ fn field_name(field: &RosterField) -> String {
     format!("{} ({})", field.header_zh(), field.header_en())
 }
 
-impl RowSink for RosterSink {
+impl RowSink for RosterSink<'_, '_> {
     fn header(&mut self, line: u64, headers: &[String]) -> Result<(), FormatError> {
         let mut seen: BTreeMap<RosterField, usize> = BTreeMap::new();
         for (index, header) in headers.iter().enumerate() {
@@ -174,13 +247,25 @@ impl RowSink for RosterSink {
             let text = row.cell(index).text;
             (!text.is_empty() || !row.is_blank(index)).then_some(text)
         });
-        let record = self.builder.record(line, cells);
-        self.records.push(record);
+        let Some(stream) = &mut self.stream else {
+            let record = self.builder.record(line, cells);
+            self.records.push(record);
+            return Ok(());
+        };
+        match self.records.get_mut(stream.filled) {
+            Some(record) => self.builder.record_into(record, line, cells),
+            None => self.records.push(self.builder.record(line, cells)),
+        }
+        stream.filled += 1;
+        if stream.filled == BATCH {
+            stream.intake.take(&self.records);
+            stream.filled = 0;
+        }
         Ok(())
     }
 }
 
-impl RosterSink {
+impl RosterSink<'_, '_> {
     /// Refuses a workbook line whose ID or account numbers are number cells.
     fn check_no_numbers<R: RowCells + ?Sized>(&self, row: &R, width: usize) -> Result<(), String> {
         let mut numeric: Vec<String> = Vec::new();
