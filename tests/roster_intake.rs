@@ -26,6 +26,34 @@ fn catalog() -> Result<PolicyCatalog, Box<dyn std::error::Error>> {
     )?)
 }
 
+fn header(town: &Township) -> Result<RosterHeader, Box<dyn std::error::Error>> {
+    Ok(RosterHeader::new(
+        "CYSTBH-CXPH-2026-150422100",
+        "CYSTBH-CXPH",
+        Period::year(2026)?,
+        town.township,
+    ))
+}
+
+const ON: time::Date = date!(2026 - 11 - 02);
+
+fn take_in_records(
+    town: &Township,
+    records: &[yikatong::RosterRecord],
+    mode: IntakeMode,
+) -> Result<(Roster, ValidationReport), Box<dyn std::error::Error>> {
+    let held = HeldProjects::new();
+    Ok(Roster::intake(
+        header(town)?,
+        records,
+        &town.register,
+        &catalog()?,
+        &held,
+        mode,
+        ON,
+    )?)
+}
+
 fn take_in(
     town: &Township,
     bytes: &[u8],
@@ -33,22 +61,7 @@ fn take_in(
 ) -> Result<(Roster, ValidationReport), Box<dyn std::error::Error>> {
     let file = read_roster(bytes, &ReadOptions::default())?;
     assert!(file.problems.is_empty(), "{:?}", file.problems.first());
-    let header = RosterHeader::new(
-        "CYSTBH-CXPH-2026-150422100",
-        "CYSTBH-CXPH",
-        Period::year(2026)?,
-        town.township,
-    );
-    let held = HeldProjects::new();
-    Ok(Roster::intake(
-        header,
-        &file.records,
-        &town.register,
-        &catalog()?,
-        &held,
-        mode,
-        date!(2026 - 11 - 02),
-    )?)
+    take_in_records(town, &file.records, mode)
 }
 
 #[test]
@@ -157,35 +170,8 @@ fn the_order_of_the_file_does_not_change_what_is_found() -> TestResult {
     let file = read_roster(town.roster_csv().as_bytes(), &ReadOptions::default())?;
     let mut reversed = file.records.clone();
     reversed.reverse();
-    let header = || -> Result<RosterHeader, Box<dyn std::error::Error>> {
-        Ok(RosterHeader::new(
-            "CYSTBH-CXPH-2026-150422100",
-            "CYSTBH-CXPH",
-            Period::year(2026)?,
-            town.township,
-        ))
-    };
-    let catalog = catalog()?;
-    let held = HeldProjects::new();
-    let on = date!(2026 - 11 - 02);
-    let (forward, forward_report) = Roster::intake(
-        header()?,
-        &file.records,
-        &town.register,
-        &catalog,
-        &held,
-        IntakeMode::Lenient,
-        on,
-    )?;
-    let (backward, backward_report) = Roster::intake(
-        header()?,
-        &reversed,
-        &town.register,
-        &catalog,
-        &held,
-        IntakeMode::Lenient,
-        on,
-    )?;
+    let (forward, forward_report) = take_in_records(&town, &file.records, IntakeMode::Lenient)?;
+    let (backward, backward_report) = take_in_records(&town, &reversed, IntakeMode::Lenient)?;
     // Which of two lines for one payee is "first" depends on the order; all else not.
     let found =
         |report: &ValidationReport| -> BTreeMap<(Option<u64>, &'static str, String), usize> {
@@ -238,19 +224,13 @@ fn reading_straight_into_the_intake_gives_the_same_roster() -> TestResult {
         csv.as_bytes().to_vec(),
         encoding_rs::GBK.encode(&csv).0.into_owned(),
     ] {
-        let header = RosterHeader::new(
-            "CYSTBH-CXPH-2026-150422100",
-            "CYSTBH-CXPH",
-            Period::year(2026)?,
-            town.township,
-        );
         let mut intake = yikatong::RosterIntake::new(
-            header,
+            header(&town)?,
             &town.register,
             &catalog,
             &held,
             IntakeMode::Lenient,
-            date!(2026 - 11 - 02),
+            ON,
         )?;
         let file =
             yikatong::formats::read_roster_into(&bytes, &ReadOptions::default(), &mut intake)?;
