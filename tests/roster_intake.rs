@@ -220,9 +220,13 @@ fn reading_straight_into_the_intake_gives_the_same_roster() -> TestResult {
     let (roster, report) = take_in(&town, csv.as_bytes(), IntakeMode::Lenient)?;
     let catalog = catalog()?;
     let held = HeldProjects::new();
+    let file = read_roster(csv.as_bytes(), &ReadOptions::default())?;
+    let xlsx =
+        yikatong::formats::write_roster_xlsx(&file.records, &file.columns, yikatong::Language::Zh)?;
     for bytes in [
         csv.as_bytes().to_vec(),
         encoding_rs::GBK.encode(&csv).0.into_owned(),
+        xlsx,
     ] {
         let mut intake = yikatong::RosterIntake::new(
             header(&town)?,
