@@ -1696,9 +1696,45 @@ impl RosterDiff {
 
 /// Which projects people already receive in a period: the input to the check that a
 /// person does not receive two projects that exclude each other.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+///
+/// Kept in a hash map: intake asks it about every line, and it may hold a county's
+/// worth of people. Serialized in ID order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(from = "HeldData")]
 pub struct HeldProjects {
+    held: FastMap<ResidentId, BTreeSet<String>>,
+}
+
+/// The serialized form of [`HeldProjects`].
+#[derive(serde::Deserialize)]
+struct HeldData {
     held: BTreeMap<ResidentId, BTreeSet<String>>,
+}
+
+impl From<HeldData> for HeldProjects {
+    fn from(data: HeldData) -> HeldProjects {
+        HeldProjects {
+            held: data.held.into_iter().collect(),
+        }
+    }
+}
+
+impl serde::Serialize for HeldProjects {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        #[derive(serde::Serialize)]
+        struct InOrder<'a> {
+            held: BTreeMap<&'a ResidentId, &'a BTreeSet<String>>,
+        }
+        serde::Serialize::serialize(
+            &InOrder {
+                held: self.held.iter().collect(),
+            },
+            serializer,
+        )
+    }
 }
 
 impl HeldProjects {
@@ -2205,7 +2241,8 @@ impl<'a> Checker<'a> {
             Some(account) => self.check_account(line, account, payee_name, registered, out),
         }
         for code in &self.excluded {
-            if self.held.holds(&line.beneficiary, code) || self.held.holds(&line.payee, code) {
+            let holds = |person| self.held.holds(person, code);
+            if holds(&line.beneficiary) || (line.payee != line.beneficiary && holds(&line.payee)) {
                 out.push(Problem::new(
                     None,
                     *code,
@@ -3562,6 +3599,27 @@ mod tests {
         assert_eq!(ids, vec![f.people.elder]);
         let zh = built.explain(1, &f.catalog, Language::Zh)?;
         assert!(zh.contains("年满 86 周岁"), "{zh}");
+        Ok(())
+    }
+
+    #[test]
+    fn projects_held_serialize_in_id_order_and_round_trip() -> TestResult {
+        let f = fixture()?;
+        let (low, high) = if f.people.a < f.people.b {
+            (f.people.a, f.people.b)
+        } else {
+            (f.people.b, f.people.a)
+        };
+        let mut held = HeldProjects::new();
+        held.insert(high, "GDLB");
+        held.insert(low, "GLJT");
+        held.insert(low, "GDLB");
+        let json = serde_json::to_string(&held)?;
+        let expected = format!(r#"{{"held":{{"{low}":["GDLB","GLJT"],"{high}":["GDLB"]}}}}"#);
+        assert_eq!(json, expected);
+        let back: HeldProjects = serde_json::from_str(&json)?;
+        assert_eq!(back, held);
+        assert!(back.holds(&low, "GLJT") && !back.holds(&high, "GLJT"));
         Ok(())
     }
 
