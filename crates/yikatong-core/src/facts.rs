@@ -185,12 +185,20 @@ impl BeneficiaryFacts {
 /// roster line copies its beneficiary's facts and few lines change them; a change
 /// copies them first.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Tags(Arc<[String]>);
+pub struct Tags(Option<Arc<[String]>>);
 
 impl Tags {
-    /// No tags.
+    /// No tags (no allocation: an empty set is `None`, never an empty slice).
     pub fn new() -> Tags {
-        Tags(Arc::from(Vec::new()))
+        Tags(None)
+    }
+
+    fn all(&self) -> &[String] {
+        self.0.as_deref().unwrap_or_default()
+    }
+
+    fn replace(&mut self, tags: Vec<String>) {
+        self.0 = (!tags.is_empty()).then(|| tags.into());
     }
 
     /// Whether `tag` is present.
@@ -204,9 +212,9 @@ impl Tags {
         match self.position(&tag) {
             Ok(_) => false,
             Err(at) => {
-                let mut tags = self.0.to_vec();
+                let mut tags = self.all().to_vec();
                 tags.insert(at, tag);
-                self.0 = tags.into();
+                self.replace(tags);
                 true
             }
         }
@@ -216,9 +224,9 @@ impl Tags {
     pub fn remove(&mut self, tag: &str) -> bool {
         match self.position(tag) {
             Ok(at) => {
-                let mut tags = self.0.to_vec();
+                let mut tags = self.all().to_vec();
                 tags.remove(at);
-                self.0 = tags.into();
+                self.replace(tags);
                 true
             }
             Err(_) => false,
@@ -227,28 +235,28 @@ impl Tags {
 
     /// The tags, in order.
     pub fn iter(&self) -> std::slice::Iter<'_, String> {
-        self.0.iter()
+        self.all().iter()
     }
 
     /// The first tag in order.
     pub fn first(&self) -> Option<&String> {
-        self.0.first()
+        self.all().first()
     }
 
     /// How many tags there are.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.all().len()
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.0.is_none()
     }
 
     /// The tags that start with `prefix`, in order.
     pub fn starting_with<'t>(&'t self, prefix: &'t str) -> impl Iterator<Item = &'t String> + 't {
-        let from = self.0.partition_point(|tag| tag.as_str() < prefix);
-        self.0
+        let from = self.all().partition_point(|tag| tag.as_str() < prefix);
+        self.all()
             .get(from..)
             .unwrap_or_default()
             .iter()
@@ -256,7 +264,7 @@ impl Tags {
     }
 
     fn position(&self, tag: &str) -> Result<usize, usize> {
-        self.0.binary_search_by(|known| known.as_str().cmp(tag))
+        self.all().binary_search_by(|known| known.as_str().cmp(tag))
     }
 }
 
@@ -277,7 +285,9 @@ impl<S: Into<String>> FromIterator<S> for Tags {
         let mut tags: Vec<String> = tags.into_iter().map(Into::into).collect();
         tags.sort_unstable();
         tags.dedup();
-        Tags(tags.into())
+        let mut set = Tags::new();
+        set.replace(tags);
+        set
     }
 }
 
@@ -305,24 +315,28 @@ impl<'de> serde::Deserialize<'de> for Tags {
 /// Quantities by name in name order, e.g. `farmland_mu` → 35.5. Clones share them, as
 /// [`Tags`] do.
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct Quantities(Arc<[(String, Decimal)]>);
+pub struct Quantities(Option<Arc<[(String, Decimal)]>>);
 
 impl Quantities {
     /// No quantities.
     pub fn new() -> Quantities {
-        Quantities(Arc::from(Vec::new()))
+        Quantities(None)
+    }
+
+    fn all(&self) -> &[(String, Decimal)] {
+        self.0.as_deref().unwrap_or_default()
     }
 
     /// The quantity called `name`.
     pub fn get(&self, name: &str) -> Option<&Decimal> {
         let at = self.position(name).ok()?;
-        self.0.get(at).map(|(_, value)| value)
+        self.all().get(at).map(|(_, value)| value)
     }
 
     /// Sets the quantity called `name`; the value it replaced.
     pub fn insert(&mut self, name: impl Into<String>, value: Decimal) -> Option<Decimal> {
         let name = name.into();
-        let mut quantities = self.0.to_vec();
+        let mut quantities = self.all().to_vec();
         let replaced = match self.position(&name) {
             Ok(at) => quantities
                 .get_mut(at)
@@ -332,32 +346,33 @@ impl Quantities {
                 None
             }
         };
-        self.0 = quantities.into();
+        // Never empty: a quantity was just set.
+        self.0 = Some(quantities.into());
         replaced
     }
 
     /// The quantities, in name order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&String, &Decimal)> + '_ {
-        self.0.iter().map(|(name, value)| (name, value))
+        self.all().iter().map(|(name, value)| (name, value))
     }
 
     /// The names, in order.
     pub fn keys(&self) -> impl ExactSizeIterator<Item = &String> + '_ {
-        self.0.iter().map(|(name, _)| name)
+        self.all().iter().map(|(name, _)| name)
     }
 
     /// How many quantities there are.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.all().len()
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.0.is_none()
     }
 
     fn position(&self, name: &str) -> Result<usize, usize> {
-        self.0
+        self.all()
             .binary_search_by(|(known, _)| known.as_str().cmp(name))
     }
 }
@@ -381,7 +396,8 @@ impl<S: Into<String>> FromIterator<(S, Decimal)> for Quantities {
             .into_iter()
             .map(|(name, value)| (name.into(), value))
             .collect();
-        Quantities(by_name.into_iter().collect::<Vec<_>>().into())
+        let all: Vec<(String, Decimal)> = by_name.into_iter().collect();
+        Quantities((!all.is_empty()).then(|| all.into()))
     }
 }
 
@@ -431,6 +447,12 @@ mod tests {
         assert!(tags.remove("a") && !tags.remove("a"));
         assert_eq!(serde_json::to_string(&tags)?, r#"["ab","b"]"#);
         assert_eq!(serde_json::from_str::<Tags>(r#"["b","ab","b"]"#)?, tags);
+        // Emptied, a set equals a new one (an empty set is never an empty slice).
+        let mut emptied = tags.clone();
+        assert!(emptied.remove("ab") && emptied.remove("b"));
+        assert_eq!(emptied, Tags::new());
+        assert!(emptied.is_empty() && emptied.first().is_none());
+        assert_eq!(Quantities::from_iter(Vec::<(String, Decimal)>::new()), Quantities::new());
 
         let mut quantities = Quantities::new();
         assert_eq!(quantities.insert("farmland_mu", Decimal::new(355, 1)), None);
