@@ -452,7 +452,10 @@ mod tests {
         assert!(emptied.remove("ab") && emptied.remove("b"));
         assert_eq!(emptied, Tags::new());
         assert!(emptied.is_empty() && emptied.first().is_none());
-        assert_eq!(Quantities::from_iter(Vec::<(String, Decimal)>::new()), Quantities::new());
+        assert_eq!(
+            Quantities::from_iter(Vec::<(String, Decimal)>::new()),
+            Quantities::new()
+        );
 
         let mut quantities = Quantities::new();
         assert_eq!(quantities.insert("farmland_mu", Decimal::new(355, 1)), None);
