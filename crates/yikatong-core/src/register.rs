@@ -503,26 +503,22 @@ impl Register {
 
     /// Adds or replaces a household **without checks** (see [`Register::add_household`]).
     pub fn upsert_household(&mut self, household: Household) {
-        let members = household.members.clone();
         let (position, _) = self.households.insert(household.id.clone(), household);
-        for member in &members {
+        let Some((id, household)) = self.households.entries.get(position) else {
+            return;
+        };
+        // Link the members who name this household (disjoint fields, no copy).
+        for member in &household.members {
             let Some(slot) = self.beneficiaries.position(member) else {
                 continue;
             };
-            if self
+            let names_it = self
                 .beneficiaries
                 .entries
                 .get(slot)
-                .is_some_and(|(_, person)| {
-                    self.households
-                        .entries
-                        .get(position)
-                        .is_some_and(|(id, _)| *id == person.household_id)
-                })
-            {
-                if let Some(link) = self.links.at(slot) {
-                    link.household = position_u32(Some(position));
-                }
+                .is_some_and(|(_, person)| person.household_id == *id);
+            if let Some(link) = self.links.at(slot).filter(|_| names_it) {
+                link.household = position_u32(Some(position));
             }
         }
     }

@@ -1880,9 +1880,14 @@ const PREFETCHED: usize = 64;
 /// be held at once. [`Roster::intake`] is this with every record in one batch; the
 /// result does not depend on how the records are split into batches.
 pub struct RosterIntake<'a> {
-    intake: Intake<'a>,
-    register: &'a Register,
+    checker: Checker<'a>,
     mode: IntakeMode,
+    /// The lines accepted so far.
+    roster: Roster,
+    problems: Vec<Problem>,
+    /// The first record of each payee.
+    seen: FirstRecords,
+    rejected: usize,
     /// The layout of the last record's columns.
     layout: Layout,
     /// The beneficiaries of the chunk being read ahead.
@@ -1894,9 +1899,9 @@ pub struct RosterIntake<'a> {
 impl fmt::Debug for RosterIntake<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RosterIntake")
-            .field("roster", &self.intake.roster.id)
-            .field("lines", &self.intake.roster.lines.len())
-            .field("rejected", &self.intake.rejected)
+            .field("roster", &self.roster.id)
+            .field("lines", &self.roster.lines.len())
+            .field("rejected", &self.rejected)
             .finish()
     }
 }
@@ -1914,15 +1919,12 @@ impl<'a> RosterIntake<'a> {
     ) -> Result<RosterIntake<'a>> {
         let checker = Checker::new(&header, register, catalog, held, on)?;
         Ok(RosterIntake {
-            intake: Intake {
-                checker,
-                roster: Roster::empty(header, RosterKind::Original),
-                problems: Vec::new(),
-                seen: FirstRecords::new(register.beneficiary_slots()),
-                rejected: 0,
-            },
-            register,
+            checker,
             mode,
+            roster: Roster::empty(header, RosterKind::Original),
+            problems: Vec::new(),
+            seen: FirstRecords::new(register.beneficiary_slots()),
+            rejected: 0,
             layout: Layout::default(),
             found: Vec::with_capacity(PREFETCHED),
             last_slot: usize::MAX,
@@ -1931,32 +1933,36 @@ impl<'a> RosterIntake<'a> {
 
     /// Makes room for `lines` more lines.
     pub fn reserve(&mut self, lines: usize) {
-        self.intake.roster.lines.reserve(lines);
+        self.roster.lines.reserve(lines);
     }
 
     /// Takes in the next records of the file, in file order.
     pub fn take(&mut self, records: &[RosterRecord]) {
-        let register = self.register;
+        let register = self.checker.register;
+        // Taken out while lines are made (which borrows `self` mutably), kept between
+        // calls to reuse their memory.
+        let mut found = std::mem::take(&mut self.found);
+        let mut layout = std::mem::take(&mut self.layout);
         for chunk in records.chunks(PREFETCHED) {
             // First find each record's beneficiary and read ahead what its line will
             // read, each step for the whole chunk, so that the cache misses of a
             // chunk overlap instead of queueing one line at a time.
-            self.found.clear();
+            found.clear();
             for record in chunk {
-                if !self.layout.fits(record) {
-                    self.layout = Layout::of(record);
+                if !layout.fits(record) {
+                    layout = Layout::of(record);
                 }
                 let cells = Cells {
                     record,
-                    layout: &self.layout,
+                    layout: &layout,
                 };
                 let id = cells.get(&RosterField::ResidentId);
-                self.found.push(
+                found.push(
                     id.and_then(|id| ResidentId::parse(id).ok())
                         .map(|id| (id, 0)),
                 );
             }
-            for known in &mut self.found {
+            for known in &mut found {
                 // In place: rebuilding the option costs the loop its overlap.
                 if let Some((id, slot)) = known {
                     // Files usually list people in register order: try the next
@@ -1971,62 +1977,43 @@ impl<'a> RosterIntake<'a> {
                     }
                 }
             }
-            for (_, slot) in self.found.iter().flatten() {
+            for (_, slot) in found.iter().flatten() {
                 std::hint::black_box(register.touch(*slot));
             }
-            for (record, known) in chunk.iter().zip(&self.found) {
-                if !self.layout.fits(record) {
-                    self.layout = Layout::of(record);
+            for (record, known) in chunk.iter().zip(&found) {
+                if !layout.fits(record) {
+                    layout = Layout::of(record);
                 }
-                self.intake.take(
+                self.take_record(
                     &Cells {
                         record,
-                        layout: &self.layout,
+                        layout: &layout,
                     },
                     *known,
                 );
             }
         }
+        self.found = found;
+        self.layout = layout;
     }
 
     /// The roster and its validation report; in strict mode, [`RosterRule::Rejected`]
     /// instead if any record was rejected.
     pub fn finish(self) -> Result<(Roster, ValidationReport)> {
-        let Intake {
-            roster,
-            problems,
-            rejected,
-            ..
-        } = self.intake;
-        let report = ValidationReport::finish(problems, roster.lines.len(), rejected);
-        if self.mode == IntakeMode::Strict && rejected > 0 {
+        let report =
+            ValidationReport::finish(self.problems, self.roster.lines.len(), self.rejected);
+        if self.mode == IntakeMode::Strict && self.rejected > 0 {
             return Err(fail(RosterRule::Rejected {
                 report: Box::new(report),
             }));
         }
-        Ok((roster, report))
+        Ok((self.roster, report))
     }
-}
 
-/// A record's beneficiary, found ahead of making its line: ID and register position.
-type Found = (ResidentId, usize);
-
-/// One intake under way: the lines accepted, the problems found, the first record of
-/// each payee.
-struct Intake<'a> {
-    checker: Checker<'a>,
-    roster: Roster,
-    problems: Vec<Problem>,
-    seen: FirstRecords,
-    rejected: usize,
-}
-
-impl Intake<'_> {
     /// Takes one record in: a line, or problems and a rejection.
-    fn take(&mut self, cells: &Cells<'_>, known: Option<Found>) {
+    fn take_record(&mut self, cells: &Cells<'_>, known: Option<Found>) {
         let start = self.problems.len();
         let line = self.checker.intake_record(cells, known, &mut self.problems);
-
         let payee = line.as_ref().map(|(line, slot)| (line.payee, *slot));
         if let Some((line, payee_slot)) = &line {
             if let Some((first_line, first_line_no)) = self.seen.get(*payee_slot, &line.payee) {
@@ -2071,6 +2058,9 @@ impl Intake<'_> {
         }
     }
 }
+
+/// A record's beneficiary, found ahead of making its line: ID and register position.
+type Found = (ResidentId, usize);
 
 /// The first record for each payee: its file line and, if accepted, its roster line.
 /// Kept by the payee's position in the register, so that a roster in register order
