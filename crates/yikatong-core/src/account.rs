@@ -19,6 +19,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use compact_str::CompactString;
 use std::fmt;
 
 use crate::error::{Error, Result};
@@ -142,7 +143,7 @@ impl fmt::Display for AccountWarning {
 )]
 #[serde(try_from = "AccountNumberFields", into = "AccountNumberFields")]
 pub struct AccountNumber {
-    number: String,
+    number: CompactString,
     kind: AccountKind,
     warning: Option<AccountWarning>,
 }
@@ -165,7 +166,7 @@ impl TryFrom<AccountNumberFields> for AccountNumber {
 impl From<AccountNumber> for AccountNumberFields {
     fn from(account: AccountNumber) -> Self {
         AccountNumberFields {
-            number: account.number,
+            number: account.number.into(),
             kind: account.kind,
         }
     }
@@ -203,7 +204,7 @@ impl AccountNumber {
             value: text.to_owned(),
             rule,
         };
-        let mut number = String::with_capacity(text.len());
+        let mut number = CompactString::with_capacity(text.len());
         for (index, c) in text.chars().enumerate() {
             if c.is_ascii_digit() {
                 number.push(c);

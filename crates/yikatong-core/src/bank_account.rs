@@ -56,6 +56,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use compact_str::CompactString;
 use std::collections::BTreeSet;
 use std::fmt;
 
@@ -180,9 +181,9 @@ pub struct Account {
     /// The account holder.
     pub holder: ResidentId,
     /// The holder's name as the bank has it.
-    pub holder_name: String,
+    pub holder_name: CompactString,
     /// The agent bank's code.
-    pub bank_code: String,
+    pub bank_code: CompactString,
     /// The account number, with its kind.
     pub number: AccountNumber,
     /// Where it stands with the bank.
@@ -203,8 +204,8 @@ impl Account {
     /// and records the history.
     pub fn new(
         holder: ResidentId,
-        holder_name: impl Into<String>,
-        bank_code: impl Into<String>,
+        holder_name: impl Into<CompactString>,
+        bank_code: impl Into<CompactString>,
         number: AccountNumber,
     ) -> Account {
         Account {

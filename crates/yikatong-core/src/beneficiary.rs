@@ -1,5 +1,6 @@
 //! Beneficiaries (补贴对象) and households (户): who is paid.
 
+use compact_str::CompactString;
 use time::Date;
 
 use crate::{Amount, BeneficiaryFacts, Quantities, RegionCode, ResidentId, Tags};
@@ -11,9 +12,9 @@ pub struct Beneficiary {
     /// The person's resident ID number (公民身份号码).
     pub resident_id: ResidentId,
     /// Name as registered (姓名).
-    pub name: String,
+    pub name: CompactString,
     /// The household (户) the person belongs to.
-    pub household_id: String,
+    pub household_id: CompactString,
     /// The village (嘎查/村) or township where the person is registered.
     pub village: RegionCode,
     /// Mobile phone number for payment notices; never published.
@@ -54,8 +55,8 @@ impl Beneficiary {
     /// ```
     pub fn new(
         resident_id: ResidentId,
-        name: impl Into<String>,
-        household_id: impl Into<String>,
+        name: impl Into<CompactString>,
+        household_id: impl Into<CompactString>,
         village: RegionCode,
     ) -> Beneficiary {
         Beneficiary {
@@ -93,7 +94,7 @@ impl Beneficiary {
 #[serde(deny_unknown_fields)]
 pub struct Household {
     /// The household's identifier (户编号), unique in the register.
-    pub id: String,
+    pub id: CompactString,
     /// The head of household (户主).
     pub head: ResidentId,
     /// Every member, the head included.
@@ -104,7 +105,7 @@ impl Household {
     /// A household with its head and members (the head is added to the members if
     /// missing, so the result always lists its head).
     pub fn new(
-        id: impl Into<String>,
+        id: impl Into<CompactString>,
         head: ResidentId,
         members: impl IntoIterator<Item = ResidentId>,
     ) -> Household {

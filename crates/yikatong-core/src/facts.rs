@@ -17,6 +17,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use compact_str::CompactString;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
@@ -74,7 +75,7 @@ pub struct BeneficiaryFacts {
     pub region: RegionCode,
     /// The household (户) the beneficiary belongs to, if known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub household_id: Option<String>,
+    pub household_id: Option<CompactString>,
     /// Number of household members counted by the policy (at least 1).
     #[serde(default = "one")]
     pub household_members: u32,
@@ -125,7 +126,11 @@ impl BeneficiaryFacts {
     }
 
     /// Sets the household and its number of members.
-    pub fn with_household(mut self, id: impl Into<String>, members: u32) -> BeneficiaryFacts {
+    pub fn with_household(
+        mut self,
+        id: impl Into<CompactString>,
+        members: u32,
+    ) -> BeneficiaryFacts {
         self.household_id = Some(id.into());
         self.household_members = members;
         self

@@ -42,6 +42,9 @@ pub use beneficiary::{Beneficiary, Household};
 pub use calendar::{CalendarCoverage, DayKind, Reckoned, StatutoryKind, WorkCalendar};
 pub use catalog::{CatalogDocument, ChangeKind, ChangeRecord, PolicyCatalog};
 pub use clock::today_in_china;
+/// Short texts (names, household and account numbers) are kept inline, without an
+/// allocation each: a roster of millions of lines copies them per line.
+pub use compact_str::CompactString;
 pub use credit_code::{CreditCode, CreditCodeRule};
 pub use eligibility::{Eligibility, ExclusionList, Failed, Observed};
 pub use entitlement::{Entitlement, Language, Missing, Outcome, Step, entitle};

@@ -58,6 +58,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use compact_str::CompactString;
 use std::borrow::Borrow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
@@ -359,14 +360,14 @@ fn is_mobile_phone(text: &str) -> bool {
 #[serde(from = "RegisterFields")]
 pub struct Register {
     beneficiaries: Keyed<ResidentId, Beneficiary>,
-    households: Keyed<String, Household>,
+    households: Keyed<CompactString, Household>,
     banks: BTreeMap<String, AgentBank>,
     agreements: Vec<AgencyAgreement>,
     /// Accounts by number text; a person may hold several.
-    accounts: Keyed<String, Account>,
+    accounts: Keyed<CompactString, Account>,
     /// Account numbers by holder, so a person's accounts are found without a scan.
     #[serde(skip)]
-    holders: FastMap<ResidentId, BTreeSet<String>>,
+    holders: FastMap<ResidentId, BTreeSet<CompactString>>,
     /// Per beneficiary, by position: where its household and latest account are.
     #[serde(skip)]
     links: Links,
@@ -436,7 +437,7 @@ struct RegisterFields {
     #[serde(default)]
     beneficiaries: BTreeMap<ResidentId, Beneficiary>,
     #[serde(default)]
-    households: BTreeMap<String, Household>,
+    households: BTreeMap<CompactString, Household>,
     #[serde(default)]
     banks: BTreeMap<String, AgentBank>,
     #[serde(default)]
@@ -536,7 +537,7 @@ impl Register {
     /// Adds or replaces an account (keyed by its number) **without checks** and without
     /// recording history; new accounts go through [`AccountCommand::Open`].
     pub fn upsert_account(&mut self, account: Account) {
-        let key = account.number.as_str().to_owned();
+        let key = CompactString::from(account.number.as_str());
         let holder = account.holder;
         self.index_add(holder, key.clone());
         let (position, previous) = self.accounts.insert(key.clone(), account);
@@ -550,7 +551,7 @@ impl Register {
         }
     }
 
-    fn index_add(&mut self, holder: ResidentId, key: String) {
+    fn index_add(&mut self, holder: ResidentId, key: CompactString) {
         self.holders.entry(holder).or_default().insert(key);
     }
 
@@ -668,7 +669,7 @@ impl Register {
                 Some(person) if person.household_id != household.id => {
                     return fail(RegisterRule::MemberOfOtherHousehold {
                         member: member.masked(),
-                        registered: person.household_id.clone(),
+                        registered: person.household_id.to_string(),
                     });
                 }
                 Some(_) => {}
@@ -918,7 +919,7 @@ impl Register {
             .get(holder)
             .into_iter()
             .flatten()
-            .filter_map(|key| self.accounts.get(key))
+            .filter_map(|key| self.accounts.get(key.as_str()))
     }
 
     /// Whether `bank_code` has an agency agreement covering `region` on `date`.
@@ -1059,7 +1060,7 @@ impl Register {
                 Ok(replacement(
                     &[old],
                     new_number,
-                    old.holder_name.clone(),
+                    old.holder_name.to_string(),
                     bank_code,
                     AccountSource::Registered,
                     on,
@@ -1073,7 +1074,7 @@ impl Register {
                 }
                 Ok(vec![AccountEvent::BankChanged {
                     number: account.number.clone(),
-                    from: account.bank_code.clone(),
+                    from: account.bank_code.to_string(),
                     to: bank_code,
                     on,
                 }])
@@ -1189,7 +1190,7 @@ impl Register {
                 }
             }
             AccountEvent::BankChanged { from, to, .. } => {
-                account.bank_code.clone_from(to);
+                account.bank_code = CompactString::from(to.as_str());
                 account.status = AccountStatus::Unverified;
                 AccountChangeKind::BankChanged {
                     from: from.clone(),
@@ -1242,7 +1243,7 @@ impl Register {
     ) -> Result<(&Account, String)> {
         let key = number_key(number);
         let subject = account_subject(&key);
-        let Some(account) = self.accounts.get(&key) else {
+        let Some(account) = self.accounts.get(key.as_str()) else {
             return Err(refuse(subject, RegisterRule::UnknownAccount));
         };
         if account.is_closed() {
@@ -1308,7 +1309,7 @@ impl Register {
         if !same_name(name, &person.name) {
             return fail(RegisterRule::HolderName {
                 given: name.to_owned(),
-                registered: person.name.clone(),
+                registered: person.name.to_string(),
             });
         }
         if let Some(died) = person.deceased_on.filter(|died| *died <= on) {
@@ -1667,7 +1668,7 @@ impl Register {
                 CardField::Name,
                 &record.name,
                 CardImportRule::NameMismatch {
-                    registered: person.name.clone(),
+                    registered: person.name.to_string(),
                 },
             );
         }
@@ -1679,7 +1680,7 @@ impl Register {
             );
         }
         let key = number.as_str().to_owned();
-        let existing = self.accounts.get(&key);
+        let existing = self.accounts.get(key.as_str());
         if let Some(existing) = existing {
             if existing.holder != id {
                 return one(
@@ -1739,7 +1740,7 @@ impl Register {
                 }
                 CardOutcome::Updated(vec![AccountEvent::BankChanged {
                     number: existing.number.clone(),
-                    from: existing.bank_code.clone(),
+                    from: existing.bank_code.to_string(),
                     to: bank_code.to_owned(),
                     on,
                 }])
@@ -2066,7 +2067,7 @@ mod tests {
             Some(RegisterRule::Blank { field: "name" })
         );
         assert_eq!(
-            rule_of(with(&|b| b.household_id = String::new())),
+            rule_of(with(&|b| b.household_id = CompactString::default())),
             Some(RegisterRule::Blank {
                 field: "household identifier"
             })
@@ -3067,7 +3068,7 @@ mod tests {
                     prop_assert_eq!(holders, vec![&account.holder]);
                     prop_assert!(register.beneficiary(&account.holder).is_some());
                     if account.is_closed() {
-                        closed.insert(key.clone());
+                        closed.insert(key.to_string());
                     } else {
                         for project in &account.enrolments {
                             prop_assert!(projects.insert((account.holder, project.as_str())));
@@ -3121,7 +3122,7 @@ mod tests {
                         village(),
                     )),
                     1 => register.upsert_household(Household {
-                        id: format!("H{household}"),
+                        id: format!("H{household}").into(),
                         head: id(person),
                         members: vec![id(person), id(person % 5 + 1)],
                     }),

@@ -69,6 +69,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use compact_str::CompactString;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::str::FromStr;
@@ -686,11 +687,11 @@ pub struct Acknowledgement {
 #[serde(deny_unknown_fields)]
 pub struct PayeeAccount {
     /// The agent bank's code.
-    pub bank_code: String,
+    pub bank_code: CompactString,
     /// The account number and kind.
     pub number: AccountNumber,
     /// The holder's name as the bank has it.
-    pub holder_name: String,
+    pub holder_name: CompactString,
 }
 
 impl PayeeAccount {
@@ -712,9 +713,9 @@ pub struct RosterLine {
     /// The beneficiary (for per-household projects built from the register, the head).
     pub beneficiary: ResidentId,
     /// The beneficiary's registered name.
-    pub name: String,
+    pub name: CompactString,
     /// The beneficiary's household.
-    pub household_id: String,
+    pub household_id: CompactString,
     /// Who is paid: the beneficiary, or the household head for per-household projects.
     pub payee: ResidentId,
     /// The facts the amount was computed from.
@@ -1620,7 +1621,7 @@ pub struct DiffEntry {
     /// The beneficiary.
     pub beneficiary: ResidentId,
     /// The name.
-    pub name: String,
+    pub name: CompactString,
     /// The line in its roster.
     pub line_no: u32,
     /// The amount.
@@ -1644,7 +1645,7 @@ pub struct AmountChange {
     /// The beneficiary.
     pub beneficiary: ResidentId,
     /// The name.
-    pub name: String,
+    pub name: CompactString,
     /// The line in the newer roster.
     pub line_no: u32,
     /// The amount before.
@@ -1659,7 +1660,7 @@ pub struct PayeeAccountChange {
     /// The beneficiary.
     pub beneficiary: ResidentId,
     /// The name.
-    pub name: String,
+    pub name: CompactString,
     /// The line in the newer roster.
     pub line_no: u32,
     /// The account before.
@@ -2127,7 +2128,7 @@ struct Checker<'a> {
     on: Date,
     /// (Bank code, social security card) → whether it may pay in the county on `on`;
     /// a file has few banks, so a short list.
-    agreements: Vec<(String, bool, bool)>,
+    agreements: Vec<(CompactString, bool, bool)>,
 }
 
 impl<'a> Checker<'a> {
@@ -2286,7 +2287,7 @@ impl<'a> Checker<'a> {
                 Some(RosterField::Bank),
                 account.bank_code.as_str(),
                 ProblemRule::NoAgreement {
-                    bank_code: account.bank_code.clone(),
+                    bank_code: account.bank_code.to_string(),
                     county: self.township.truncate(RegionLevel::County),
                 },
             ));
@@ -2296,7 +2297,7 @@ impl<'a> Checker<'a> {
                 Some(RosterField::HolderName),
                 account.holder_name.as_str(),
                 ProblemRule::HolderNameDiffers {
-                    holder_name: account.holder_name.clone(),
+                    holder_name: account.holder_name.to_string(),
                     name: payee_name.to_owned(),
                 },
             ));
@@ -2614,7 +2615,7 @@ impl<'a> Checker<'a> {
             }
         }
         if let (Some(holder), Some(chosen)) = (record.get(&RosterField::HolderName), &mut account) {
-            holder.clone_into(&mut chosen.holder_name);
+            chosen.holder_name = CompactString::from(holder);
         }
 
         let line = RosterLine {

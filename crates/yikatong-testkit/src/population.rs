@@ -199,8 +199,8 @@ impl Township {
                 let name = format!("{surname}{}", GIVEN[rng.random_range(0..GIVEN.len())]);
                 let mut beneficiary = Beneficiary {
                     resident_id: id,
-                    name,
-                    household_id: household_id.clone(),
+                    name: name.into(),
+                    household_id: household_id.as_str().into(),
                     village,
                     phone: Some(format!("13{:09}", rng.random_range(0u32..1_000_000_000))),
                     tags: Default::default(),
@@ -211,7 +211,7 @@ impl Township {
                 beneficiary.tags.insert("rural_hukou".to_owned());
                 if members.is_empty() {
                     // The head holds the household's grassland contract.
-                    head_name.clone_from(&beneficiary.name);
+                    beneficiary.name.as_str().clone_into(&mut head_name);
                     beneficiary
                         .quantities
                         .insert("grassland_mu".to_owned(), grassland);
@@ -224,7 +224,7 @@ impl Township {
                 continue;
             };
             register.upsert_household(Household {
-                id: household_id,
+                id: household_id.into(),
                 head,
                 members: members.clone(),
             });
