@@ -114,13 +114,17 @@ impl BeneficiaryFacts {
     }
 
     /// Adds a tag.
-    pub fn with_tag(mut self, tag: impl Into<String>) -> BeneficiaryFacts {
+    pub fn with_tag(mut self, tag: impl Into<CompactString>) -> BeneficiaryFacts {
         self.tags.insert(tag.into());
         self
     }
 
     /// Sets a quantity.
-    pub fn with_quantity(mut self, name: impl Into<String>, value: Decimal) -> BeneficiaryFacts {
+    pub fn with_quantity(
+        mut self,
+        name: impl Into<CompactString>,
+        value: Decimal,
+    ) -> BeneficiaryFacts {
         self.quantities.insert(name.into(), value);
         self
     }
@@ -190,7 +194,7 @@ impl BeneficiaryFacts {
 /// roster line copies its beneficiary's facts and few lines change them; a change
 /// copies them first.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Tags(Option<Arc<[String]>>);
+pub struct Tags(Option<Arc<[CompactString]>>);
 
 impl Tags {
     /// No tags (no allocation: an empty set is `None`, never an empty slice).
@@ -198,11 +202,11 @@ impl Tags {
         Tags(None)
     }
 
-    fn all(&self) -> &[String] {
+    fn all(&self) -> &[CompactString] {
         self.0.as_deref().unwrap_or_default()
     }
 
-    fn replace(&mut self, tags: Vec<String>) {
+    fn replace(&mut self, tags: Vec<CompactString>) {
         self.0 = (!tags.is_empty()).then(|| tags.into());
     }
 
@@ -212,7 +216,7 @@ impl Tags {
     }
 
     /// Adds `tag`; whether it was new.
-    pub fn insert(&mut self, tag: impl Into<String>) -> bool {
+    pub fn insert(&mut self, tag: impl Into<CompactString>) -> bool {
         let tag = tag.into();
         match self.position(&tag) {
             Ok(_) => false,
@@ -239,12 +243,12 @@ impl Tags {
     }
 
     /// The tags, in order.
-    pub fn iter(&self) -> std::slice::Iter<'_, String> {
+    pub fn iter(&self) -> std::slice::Iter<'_, CompactString> {
         self.all().iter()
     }
 
     /// The first tag in order.
-    pub fn first(&self) -> Option<&String> {
+    pub fn first(&self) -> Option<&CompactString> {
         self.all().first()
     }
 
@@ -259,7 +263,10 @@ impl Tags {
     }
 
     /// The tags that start with `prefix`, in order.
-    pub fn starting_with<'t>(&'t self, prefix: &'t str) -> impl Iterator<Item = &'t String> + 't {
+    pub fn starting_with<'t>(
+        &'t self,
+        prefix: &'t str,
+    ) -> impl Iterator<Item = &'t CompactString> + 't {
         let from = self.all().partition_point(|tag| tag.as_str() < prefix);
         self.all()
             .get(from..)
@@ -285,9 +292,9 @@ impl fmt::Debug for Tags {
     }
 }
 
-impl<S: Into<String>> FromIterator<S> for Tags {
+impl<S: Into<CompactString>> FromIterator<S> for Tags {
     fn from_iter<I: IntoIterator<Item = S>>(tags: I) -> Tags {
-        let mut tags: Vec<String> = tags.into_iter().map(Into::into).collect();
+        let mut tags: Vec<CompactString> = tags.into_iter().map(Into::into).collect();
         tags.sort_unstable();
         tags.dedup();
         let mut set = Tags::new();
@@ -297,8 +304,8 @@ impl<S: Into<String>> FromIterator<S> for Tags {
 }
 
 impl<'t> IntoIterator for &'t Tags {
-    type Item = &'t String;
-    type IntoIter = std::slice::Iter<'t, String>;
+    type Item = &'t CompactString;
+    type IntoIter = std::slice::Iter<'t, CompactString>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.iter()
@@ -313,14 +320,14 @@ impl serde::Serialize for Tags {
 
 impl<'de> serde::Deserialize<'de> for Tags {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Tags, D::Error> {
-        Vec::<String>::deserialize(deserializer).map(Tags::from_iter)
+        Vec::<CompactString>::deserialize(deserializer).map(Tags::from_iter)
     }
 }
 
 /// Quantities by name in name order, e.g. `farmland_mu` → 35.5. Clones share them, as
 /// [`Tags`] do.
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct Quantities(Option<Arc<[(String, Decimal)]>>);
+pub struct Quantities(Option<Arc<[(CompactString, Decimal)]>>);
 
 impl Quantities {
     /// No quantities.
@@ -328,7 +335,7 @@ impl Quantities {
         Quantities(None)
     }
 
-    fn all(&self) -> &[(String, Decimal)] {
+    fn all(&self) -> &[(CompactString, Decimal)] {
         self.0.as_deref().unwrap_or_default()
     }
 
@@ -339,7 +346,7 @@ impl Quantities {
     }
 
     /// Sets the quantity called `name`; the value it replaced.
-    pub fn insert(&mut self, name: impl Into<String>, value: Decimal) -> Option<Decimal> {
+    pub fn insert(&mut self, name: impl Into<CompactString>, value: Decimal) -> Option<Decimal> {
         let name = name.into();
         let mut quantities = self.all().to_vec();
         let replaced = match self.position(&name) {
@@ -357,12 +364,12 @@ impl Quantities {
     }
 
     /// The quantities, in name order.
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&String, &Decimal)> + '_ {
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&CompactString, &Decimal)> + '_ {
         self.all().iter().map(|(name, value)| (name, value))
     }
 
     /// The names, in order.
-    pub fn keys(&self) -> impl ExactSizeIterator<Item = &String> + '_ {
+    pub fn keys(&self) -> impl ExactSizeIterator<Item = &CompactString> + '_ {
         self.all().iter().map(|(name, _)| name)
     }
 
@@ -394,14 +401,14 @@ impl fmt::Debug for Quantities {
     }
 }
 
-impl<S: Into<String>> FromIterator<(S, Decimal)> for Quantities {
+impl<S: Into<CompactString>> FromIterator<(S, Decimal)> for Quantities {
     /// The last value wins for a name given twice.
     fn from_iter<I: IntoIterator<Item = (S, Decimal)>>(quantities: I) -> Quantities {
-        let by_name: BTreeMap<String, Decimal> = quantities
+        let by_name: BTreeMap<CompactString, Decimal> = quantities
             .into_iter()
             .map(|(name, value)| (name.into(), value))
             .collect();
-        let all: Vec<(String, Decimal)> = by_name.into_iter().collect();
+        let all: Vec<(CompactString, Decimal)> = by_name.into_iter().collect();
         Quantities((!all.is_empty()).then(|| all.into()))
     }
 }
@@ -414,7 +421,7 @@ impl serde::Serialize for Quantities {
 
 impl<'de> serde::Deserialize<'de> for Quantities {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Quantities, D::Error> {
-        BTreeMap::<String, Decimal>::deserialize(deserializer).map(Quantities::from_iter)
+        BTreeMap::<CompactString, Decimal>::deserialize(deserializer).map(Quantities::from_iter)
     }
 }
 
@@ -458,7 +465,7 @@ mod tests {
         assert_eq!(emptied, Tags::new());
         assert!(emptied.is_empty() && emptied.first().is_none());
         assert_eq!(
-            Quantities::from_iter(Vec::<(String, Decimal)>::new()),
+            Quantities::from_iter(Vec::<(CompactString, Decimal)>::new()),
             Quantities::new()
         );
 

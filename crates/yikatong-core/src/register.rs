@@ -605,7 +605,7 @@ impl Register {
             .find(|(_, value)| value.is_sign_negative() && !value.is_zero())
         {
             return fail(RegisterRule::NegativeQuantity {
-                name: name.clone(),
+                name: name.to_string(),
                 value: *value,
             });
         }

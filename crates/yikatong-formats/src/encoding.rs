@@ -113,7 +113,7 @@ pub(crate) fn decode(
         InputEncoding::Detect if has_bom => {
             decode_utf8(bytes).map(|text| (text, TextEncoding::Utf8))
         }
-        InputEncoding::Detect => match std::str::from_utf8(bytes) {
+        InputEncoding::Detect => match simdutf8::basic::from_utf8(bytes) {
             Ok(text) => Ok((Cow::Borrowed(text), TextEncoding::Utf8)),
             Err(_) => decode_gbk(bytes)
                 .map(|text| (text, TextEncoding::Gbk))
@@ -139,6 +139,10 @@ pub(crate) fn decode(
 
 fn decode_utf8(bytes: &[u8]) -> Result<Cow<'_, str>, FormatError> {
     let body = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
+    // The vectorised check first; the standard one, which says where, only on failure.
+    if let Ok(text) = simdutf8::basic::from_utf8(body) {
+        return Ok(Cow::Borrowed(text));
+    }
     std::str::from_utf8(body)
         .map(Cow::Borrowed)
         .map_err(|error| {

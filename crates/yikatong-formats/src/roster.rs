@@ -116,7 +116,7 @@ pub fn read_roster_into(
     if !bytes.starts_with(b"PK") {
         // A text file has at most one record per line break: room for them all at
         // once spares copying the lines as they grow.
-        intake.reserve(bytes.iter().filter(|&&b| b == b'\n').count());
+        intake.reserve(memchr::memchr_iter(b'\n', bytes).count());
     }
     let mut sink = RosterSink {
         stream: Some(Stream { intake, filled: 0 }),

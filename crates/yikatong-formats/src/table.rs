@@ -449,18 +449,37 @@ fn scan_csv<S: RowSink>(
                 });
             }
         }
-        // The text was valid UTF-8 and cells split at ASCII bytes, so this holds.
-        let Ok(fields) = std::str::from_utf8(record.as_slice()) else {
-            return Err(FormatError::NotATable {
-                looks_like: "text the CSV reader split inside a character".to_owned(),
-            });
+        let (start, line) = record_start(text, record.position());
+        // Unless the record held quotes, its cells are the file's own text between
+        // single-byte delimiters: slice them there rather than check the reader's copy
+        // for UTF-8 again. (Before its first quote, the copy is the text byte for byte.)
+        let width = record.as_slice().len() + record.len().saturating_sub(1);
+        let unquoted = text
+            .get(start..start.saturating_add(width))
+            .filter(|raw| memchr::memchr(b'"', raw.as_bytes()).is_none());
+        // Where the cells are: in the text, one delimiter after each; else in the copy.
+        let (fields, in_text) = match unquoted {
+            Some(raw) => (raw, true),
+            None => match simdutf8::basic::from_utf8(record.as_slice()) {
+                Ok(copy) => (copy, false),
+                // The text was valid UTF-8 and cells split at ASCII bytes.
+                Err(_) => {
+                    return Err(FormatError::NotATable {
+                        looks_like: "text the CSV reader split inside a character".to_owned(),
+                    });
+                }
+            },
         };
         cells.clear();
         cells.extend((0..record.len()).map(|index| {
             let range = record.range(index).unwrap_or_default();
-            trimmed(fields, range.start, range.end)
+            let delimiters_before = if in_text { index } else { 0 };
+            trimmed(
+                fields,
+                range.start + delimiters_before,
+                range.end + delimiters_before,
+            )
         }));
-        let (start, line) = record_start(text, record.position());
         let fed = lines.feed(
             line,
             &CsvRow {
@@ -494,15 +513,36 @@ fn scan_csv<S: RowSink>(
 
 /// The range of `text[start..end]` without surrounding whitespace (as `str::trim`).
 fn trimmed(text: &str, start: usize, end: usize) -> (usize, usize) {
-    let cell = text.get(start..end).unwrap_or_default();
-    // Most cells have nothing to trim: a look at both ends says so.
-    let visible = |c: Option<char>| c.is_some_and(|c| !c.is_whitespace());
-    if visible(cell.chars().next()) && visible(cell.chars().next_back()) {
+    if end > start && surely_untrimmed(text.as_bytes(), start, end) {
         return (start, end);
     }
+    let cell = text.get(start..end).unwrap_or_default();
     let without_leading = cell.trim_start();
     let from = start + (cell.len() - without_leading.len());
     (from, from + without_leading.trim_end().len())
+}
+
+/// Whether the cell `bytes[start..end]` (not empty, at character boundaries) surely
+/// neither starts nor ends with whitespace, judged from a few bytes without decoding:
+/// most cells, Chinese ones included, are settled here. Beyond ASCII, whitespace
+/// characters are encoded starting with 0xC2 (U+0085, U+00A0) or 0xE1 to 0xE3
+/// (U+1680, U+2000 to U+205F, U+3000); no character of four bytes is whitespace.
+fn surely_untrimmed(bytes: &[u8], start: usize, end: usize) -> bool {
+    let ascii_visible = |b: u8| b > b' ' && b < 0x80;
+    let may_start_space = |b: u8| b == 0xC2 || (0xE1..=0xE3).contains(&b);
+    let first_ok = bytes
+        .get(start)
+        .is_some_and(|&b| ascii_visible(b) || (b >= 0xC0 && !may_start_space(b)));
+    let last_ok = match end.checked_sub(1).and_then(|last| bytes.get(last)) {
+        Some(&b) if ascii_visible(b) => true,
+        // The last character is multi-byte: its lead byte is one, two or three back.
+        Some(&b) if (0x80..0xC0).contains(&b) => {
+            let back = |n: usize| end.checked_sub(n).and_then(|at| bytes.get(at)).copied();
+            back(2).is_some_and(|b| b != 0xC2) && back(3).is_none_or(|b| !may_start_space(b))
+        }
+        _ => false,
+    };
+    first_ok && last_ok
 }
 
 /// The byte offset and physical line where a record starts. The reader's position
@@ -649,6 +689,64 @@ mod tests {
         assert_eq!(table.rows[0].cells, ["x\ny", "1"]);
         assert_eq!(table.rows[1].cells, ["z", "2\""]);
         Ok(())
+    }
+
+    #[test]
+    fn cells_with_and_without_quotes_read_the_same() -> Result<(), FormatError> {
+        let table = csv("a,b,c\n1,张三 ,x\n\"2\",\"王,五\",\"\"\n3,\"say \"\"hi\"\"\",\n")?;
+        let cells: Vec<&[String]> = table.rows.iter().map(|row| &row.cells[..]).collect();
+        assert_eq!(
+            cells,
+            [
+                &["1", "张三", "x"][..],
+                &["2", "王,五", ""],
+                &["3", "say \"hi\"", ""]
+            ]
+        );
+        Ok(())
+    }
+
+    proptest::proptest! {
+        /// The quick look at a cell's end bytes never disagrees with `str::trim`.
+        #[test]
+        fn trimmed_is_str_trim(
+            before in "[a,]{0,2}",
+            cell in "[a张 \t\u{3000}\u{a0}\u{85}\u{2003}\u{205f}\u{1680}é\u{1f600}\u{3001}\u{2010}]{0,6}",
+            after in "[a,]{0,2}",
+        ) {
+            let text = format!("{before}{cell}{after}");
+            let (start, end) = trimmed(&text, before.len(), before.len() + cell.len());
+            proptest::prop_assert_eq!(text.get(start..end), Some(cell.trim()));
+        }
+
+        /// Whatever the cells hold, reading what a CSV writer wrote gives them back
+        /// trimmed, whether the writer quoted them or not.
+        #[test]
+        fn written_cells_read_back_trimmed(
+            rows in proptest::collection::vec(
+                proptest::collection::vec("[a-c张 ,\"\u{3000}\t]{0,5}", 3),
+                1..8,
+            )
+        ) {
+            let mut writer = csv::Writer::from_writer(Vec::new());
+            let header = ["h1", "h2", "h3"];
+            let written = writer
+                .write_record(header)
+                .and_then(|()| rows.iter().try_for_each(|row| writer.write_record(row)));
+            proptest::prop_assume!(written.is_ok());
+            let bytes = writer.into_inner().unwrap_or_default();
+            let table = read_table(&bytes, &ReadOptions::default());
+            proptest::prop_assert!(table.is_ok(), "{table:?}");
+            let expected: Vec<Vec<String>> = rows
+                .iter()
+                .map(|row| row.iter().map(|cell| cell.trim().to_owned()).collect::<Vec<_>>())
+                .filter(|row| row.iter().any(|cell| !cell.is_empty()))
+                .collect();
+            let read: Vec<Vec<String>> = table
+                .map(|table| table.rows.into_iter().map(|row| row.cells).collect())
+                .unwrap_or_default();
+            proptest::prop_assert_eq!(read, expected);
+        }
     }
 
     #[test]
