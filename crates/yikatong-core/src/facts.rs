@@ -276,7 +276,12 @@ impl Tags {
     }
 
     fn position(&self, tag: &str) -> Result<usize, usize> {
-        self.all().binary_search_by(|known| known.as_str().cmp(tag))
+        let all = self.all();
+        // As for quantities: few tags, so equality tests first.
+        if let Some(found) = all.iter().position(|known| known == tag) {
+            return Ok(found);
+        }
+        Err(all.partition_point(|known| known.as_str() < tag))
     }
 }
 
@@ -384,8 +389,13 @@ impl Quantities {
     }
 
     fn position(&self, name: &str) -> Result<usize, usize> {
-        self.all()
-            .binary_search_by(|(known, _)| known.as_str().cmp(name))
+        let all = self.all();
+        // A person has a quantity or two: an equality test each (lengths first) beats
+        // ordering comparisons.
+        if let Some(found) = all.iter().position(|(known, _)| known == name) {
+            return Ok(found);
+        }
+        Err(all.partition_point(|(known, _)| known.as_str() < name))
     }
 }
 

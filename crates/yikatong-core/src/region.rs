@@ -322,18 +322,22 @@ const fn segment(value: u64, index: usize) -> u64 {
 
 fn parse_digits(text: &str) -> std::result::Result<RegionCode, RegionCodeRule> {
     let mut value: u64 = 0;
-    let mut length = 0usize;
-    for (i, ch) in text.chars().enumerate() {
-        let Some(digit) = ch.to_digit(10).filter(|_| ch.is_ascii_digit()) else {
+    for (at, byte) in text.bytes().enumerate() {
+        if !byte.is_ascii_digit() {
+            // Before `at` all were ASCII digits, one character each.
+            let found = text.get(at..).and_then(|rest| rest.chars().next());
             return Err(RegionCodeRule::Character {
-                position: i + 1,
-                found: ch,
+                position: at + 1,
+                found: found.unwrap_or(char::REPLACEMENT_CHARACTER),
             });
-        };
+        }
         // Saturate: over-long input is reported by length below.
-        value = value.saturating_mul(10).saturating_add(u64::from(digit));
-        length = i + 1;
+        value = value
+            .saturating_mul(10)
+            .saturating_add(u64::from(byte - b'0'));
     }
+    // Only ASCII digits: one byte each.
+    let length = text.len();
     if !ACCEPTED_LENGTHS.contains(&length) {
         return Err(RegionCodeRule::Length { found: length });
     }

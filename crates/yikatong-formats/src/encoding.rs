@@ -88,10 +88,9 @@ pub(crate) fn sniff_not_text(bytes: &[u8]) -> Result<(), FormatError> {
             looks_like: (*looks_like).to_owned(),
         });
     }
-    // Text never holds NUL; binary data almost always does. `contains` on bytes is a
-    // memchr, cheap next to parsing.
-    if bytes.contains(&0) {
-        let offset = bytes.iter().position(|&b| b == 0).unwrap_or_default();
+    // Text never holds NUL; binary data almost always does. A vectorised search is
+    // cheap next to parsing.
+    if let Some(offset) = memchr::memchr(0, bytes) {
         return Err(FormatError::NotATable {
             looks_like: format!(
                 "binary data (a NUL byte at offset {offset}); ask for the roster as CSV or XLSX"
