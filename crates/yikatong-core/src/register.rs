@@ -829,12 +829,9 @@ impl Register {
         let Some(link) = self.links.get(slot) else {
             return sum;
         };
+        // A line needs the household's head and size, not its member list.
         if let Some((id, household)) = self.households.entries.get(link.household as usize) {
-            sum += first(id)
-                + household
-                    .members
-                    .first()
-                    .map_or(0, |head| first(head.as_str()));
+            sum += first(id) + household.members.len();
         }
         if let Some((key, account)) = self.accounts.entries.get(link.account as usize) {
             sum += first(key)
