@@ -126,12 +126,56 @@ impl Household {
     }
 }
 
+/// Whether two names are the same person's name as written. Spaces and the dots that
+/// separate the parts of Mongolian, Uyghur and other transliterated names are ignored,
+/// whichever dot is used and whether it is written at all: clerks and banks differ
+/// (阿拉坦·其其格 = 阿拉坦•其其格 = 阿拉坦其其格).
+pub(crate) fn same_name(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    let significant = |c: &char| {
+        !c.is_whitespace()
+            && !matches!(
+                c,
+                '.' | '\u{00B7}'
+                    | '\u{2022}'
+                    | '\u{2027}'
+                    | '\u{22C5}'
+                    | '\u{30FB}'
+                    | '\u{FF0E}'
+                    | '\u{FF65}'
+            )
+    };
+    a.chars()
+        .filter(significant)
+        .eq(b.chars().filter(significant))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use time::macros::date;
 
     type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
+
+    #[test]
+    fn names_match_whatever_dot_or_spacing_separates_their_parts() {
+        for written in [
+            "阿拉坦·其其格",
+            "阿拉坦•其其格",
+            "阿拉坦・其其格",
+            "阿拉坦其其格",
+            " 阿拉坦 其其格 ",
+            "阿拉坦.其其格",
+        ] {
+            assert!(same_name(written, "阿拉坦·其其格"), "{written}");
+        }
+        assert!(same_name("张三", "张三"));
+        assert!(!same_name("张三", "张三丰"));
+        assert!(!same_name("阿拉坦·其其格", "阿拉坦·其格"));
+        assert!(!same_name("", "张三"));
+    }
 
     #[test]
     fn new_beneficiary_and_facts() -> TestResult {

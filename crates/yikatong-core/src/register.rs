@@ -331,23 +331,6 @@ fn expect_registered(
     }
 }
 
-/// Whether two names are the same person's name as written: surrounding and inner
-/// spaces are ignored, and the middle-dot variants used in Mongolian, Uyghur and other
-/// transliterated names (·, •, ・, ‧, ⋅, ．) count as one.
-fn same_name(a: &str, b: &str) -> bool {
-    fn normal(name: &str) -> impl Iterator<Item = char> + '_ {
-        name.chars()
-            .filter(|c| !c.is_whitespace())
-            .map(|c| match c {
-                '\u{2022}' | '\u{30FB}' | '\u{2027}' | '\u{22C5}' | '\u{FF0E}' | '\u{FF65}' => {
-                    '\u{00B7}'
-                }
-                other => other,
-            })
-    }
-    normal(a).eq(normal(b))
-}
-
 fn is_mobile_phone(text: &str) -> bool {
     text.len() == 11 && text.starts_with('1') && text.bytes().all(|b| b.is_ascii_digit())
 }
@@ -1303,7 +1286,7 @@ impl Register {
                 field: "holder name",
             });
         }
-        if !same_name(name, &person.name) {
+        if !crate::beneficiary::same_name(name, &person.name) {
             return fail(RegisterRule::HolderName {
                 given: name.to_owned(),
                 registered: person.name.to_string(),
@@ -1660,7 +1643,7 @@ impl Register {
                 CardImportRule::UnknownResident,
             );
         };
-        if !same_name(&record.name, &person.name) {
+        if !crate::beneficiary::same_name(&record.name, &person.name) {
             return one(
                 CardField::Name,
                 &record.name,

@@ -2292,7 +2292,7 @@ impl<'a> Checker<'a> {
                 },
             ));
         }
-        if !same_name(&account.holder_name, payee_name) {
+        if !crate::beneficiary::same_name(&account.holder_name, payee_name) {
             out.push(Problem::new(
                 Some(RosterField::HolderName),
                 account.holder_name.as_str(),
@@ -2391,7 +2391,7 @@ impl<'a> Checker<'a> {
             ));
         }
         if let Some(name) = record.get(&RosterField::Name) {
-            if !same_name(name, &person.name) {
+            if !crate::beneficiary::same_name(name, &person.name) {
                 out.push(differs(RosterField::Name, name, &person.name));
             }
         }
@@ -2841,17 +2841,6 @@ fn fact_differs(field: RosterField, text: &str, registered: String) -> Problem {
         text,
         ProblemRule::FactDiffersFromRegister { registered },
     )
-}
-
-/// Names compare without spaces and middle dots (阿拉坦·其其格 = 阿拉坦其其格).
-fn same_name(a: &str, b: &str) -> bool {
-    if a == b {
-        return true;
-    }
-    let significant = |c: &char| !c.is_whitespace() && !matches!(c, '·' | '•' | '・' | '.' | '．');
-    a.chars()
-        .filter(significant)
-        .eq(b.chars().filter(significant))
 }
 
 fn parse_account_kind(text: &str) -> Option<AccountKind> {
