@@ -201,17 +201,32 @@ impl Steps {
         }
     }
 
-    pub(crate) fn push(&mut self, step: Step) {
+    fn as_slice(&self) -> &[Step] {
+        self.items.get(..self.len).unwrap_or_default()
+    }
+}
+
+/// Where a computation records its steps: kept for an [`Entitlement`], or dropped when
+/// only the amount is wanted (a roster of a million lines explains only its problems).
+pub(crate) trait StepLog {
+    fn push(&mut self, step: Step);
+}
+
+impl StepLog for Steps {
+    fn push(&mut self, step: Step) {
         // A computation has at most 7 steps; a ninth would be a bug, not worth a panic.
         if let Some(slot) = self.items.get_mut(self.len) {
             *slot = step;
             self.len += 1;
         }
     }
+}
 
-    fn as_slice(&self) -> &[Step] {
-        self.items.get(..self.len).unwrap_or_default()
-    }
+/// Steps not kept.
+pub(crate) struct NoSteps;
+
+impl StepLog for NoSteps {
+    fn push(&mut self, _: Step) {}
 }
 
 /// Whether and why a beneficiary is entitled.
@@ -261,27 +276,45 @@ pub fn entitle<'p>(
     facts: &BeneficiaryFacts,
     period: Period,
 ) -> Result<Entitlement<'p>> {
-    let mut entitlement = Entitlement {
+    let mut steps = Steps::new();
+    let (amount, outcome) = decide(policy, facts, period, &mut steps)?;
+    Ok(Entitlement {
         policy,
         period,
-        amount: Amount::ZERO,
-        outcome: Outcome::Entitled,
-        steps: Steps::new(),
-    };
-    if !policy.in_force_during(period) {
-        entitlement.outcome = Outcome::NotInForce;
+        amount,
+        outcome,
+        steps,
+    })
+}
+
+/// [`entitle`]'s amount and outcome without its steps, for taking in many lines.
+pub(crate) fn amount_due<'p>(
+    policy: &'p Policy,
+    facts: &BeneficiaryFacts,
+    period: Period,
+) -> Result<(Amount, Outcome<'p>)> {
+    decide(policy, facts, period, &mut NoSteps)
+}
+
+fn decide<'p, L: StepLog>(
+    policy: &'p Policy,
+    facts: &BeneficiaryFacts,
+    period: Period,
+    steps: &mut L,
+) -> Result<(Amount, Outcome<'p>)> {
+    let outcome = if !policy.in_force_during(period) {
+        Outcome::NotInForce
     } else if !policy.covers(facts.region) {
-        entitlement.outcome = Outcome::OutOfScope {
+        Outcome::OutOfScope {
             region: facts.region,
-        };
+        }
     } else if let Err(failed) = policy.eligibility.check(facts, period) {
-        entitlement.outcome = Outcome::NotEligible(failed);
+        Outcome::NotEligible(failed)
     } else {
-        entitlement.amount = policy
-            .standard
-            .compute(facts, period, &mut entitlement.steps)?;
-    }
-    Ok(entitlement)
+        let amount = policy.standard.compute(facts, period, steps)?;
+        return Ok((amount, Outcome::Entitled));
+    };
+    Ok((Amount::ZERO, outcome))
 }
 
 /// A decimal as yuan: two decimals when exact, up to four, else ≈ four.
@@ -1039,6 +1072,9 @@ mod tests {
             prop_assert_eq!(first.amount(), second.amount());
             prop_assert_eq!(first.steps(), second.steps());
             prop_assert_eq!(first.explanation_zh(), second.explanation_zh());
+            // Without its steps, the same amount and outcome.
+            let lean = amount_due(&p, &facts, year).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(lean, (first.amount(), first.outcome()));
             prop_assert!(first.amount() >= Amount::ZERO);
             let slack = if standard.rounding == Rounding::Yuan { 50 } else { 0 };
             if let Some(cap) = cap {
@@ -1066,6 +1102,8 @@ mod tests {
             for m in 1..=12u8 {
                 let period = Period::month(2026, m).map_err(|e| TestCaseError::fail(e.to_string()))?;
                 let due = entitle(&p, &facts, period).map_err(|e| TestCaseError::fail(e.to_string()))?.amount();
+                let lean = amount_due(&p, &facts, period).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                prop_assert_eq!(lean.0, due);
                 months = months.checked_add(due).map_err(|e| TestCaseError::fail(e.to_string()))?;
             }
             for q in 1..=4u8 {

@@ -2538,39 +2538,45 @@ impl<'a> Checker<'a> {
             }
         }
 
-        // The amount.
-        let mut amount = Amount::ZERO;
-        let mut entitled = false;
-        match entitle(self.policy, &facts, self.period) {
-            Err(error) => out.push(Problem::new(
-                None,
-                "",
-                ProblemRule::ComputationFailed {
-                    reason: error.to_string(),
-                },
-            )),
-            Ok(entitlement) => {
-                amount = entitlement.amount();
-                if !matches!(entitlement.outcome(), Outcome::Entitled) {
-                    out.push(Problem::new(
-                        None,
-                        "",
-                        ProblemRule::NotEligible {
-                            explanation_en: entitlement.explanation_en(),
-                            explanation_zh: entitlement.explanation_zh(),
-                        },
-                    ));
-                } else if amount == Amount::ZERO {
-                    out.push(Problem::new(
-                        None,
-                        "",
-                        ProblemRule::NothingDue {
-                            explanation_en: entitlement.explanation_en(),
-                            explanation_zh: entitlement.explanation_zh(),
-                        },
-                    ));
-                } else {
-                    entitled = true;
+        // The amount. Most lines are due one and need no explanation: the computation's
+        // steps are recorded only to explain a line that is not.
+        let (mut amount, mut entitled) =
+            match crate::entitlement::amount_due(self.policy, &facts, self.period) {
+                Ok((due, Outcome::Entitled)) if due != Amount::ZERO => (due, true),
+                _ => (Amount::ZERO, false),
+            };
+        if !entitled {
+            match entitle(self.policy, &facts, self.period) {
+                Err(error) => out.push(Problem::new(
+                    None,
+                    "",
+                    ProblemRule::ComputationFailed {
+                        reason: error.to_string(),
+                    },
+                )),
+                Ok(entitlement) => {
+                    amount = entitlement.amount();
+                    if !matches!(entitlement.outcome(), Outcome::Entitled) {
+                        out.push(Problem::new(
+                            None,
+                            "",
+                            ProblemRule::NotEligible {
+                                explanation_en: entitlement.explanation_en(),
+                                explanation_zh: entitlement.explanation_zh(),
+                            },
+                        ));
+                    } else if amount == Amount::ZERO {
+                        out.push(Problem::new(
+                            None,
+                            "",
+                            ProblemRule::NothingDue {
+                                explanation_en: entitlement.explanation_en(),
+                                explanation_zh: entitlement.explanation_zh(),
+                            },
+                        ));
+                    } else {
+                        entitled = true;
+                    }
                 }
             }
         }
@@ -2607,10 +2613,13 @@ impl<'a> Checker<'a> {
         let (registered, account_reported) = self.file_account(record, &payee, payee_slot, out);
         let mut account = registered.map(PayeeAccount::from_register);
         if let (Some(text), Some(chosen)) = (record.get(&RosterField::Bank), &account) {
-            let name = register
-                .bank(&chosen.bank_code)
-                .map(|bank| bank.name.as_str());
-            if text != chosen.bank_code && Some(text) != name {
+            // The bank as its code (usual) or its name.
+            let named = || {
+                register
+                    .bank(&chosen.bank_code)
+                    .is_some_and(|bank| bank.name == text)
+            };
+            if text != chosen.bank_code && !named() {
                 out.push(differs(RosterField::Bank, text, &chosen.bank_code));
             }
         }

@@ -20,7 +20,7 @@
 
 use rust_decimal::Decimal;
 
-use crate::entitlement::{Missing, Step, Steps};
+use crate::entitlement::{Missing, Step, StepLog};
 use crate::facts::AgeOn;
 use crate::{Amount, AmountRule, BeneficiaryFacts, Error, Period, PolicyRule, Result, Rounding};
 
@@ -361,11 +361,11 @@ fn round(exact: Decimal, rounding: Rounding) -> Result<Amount> {
 
 impl Standard {
     /// Computes the amount for `period`, recording each step in `steps`.
-    pub(crate) fn compute(
+    pub(crate) fn compute<L: StepLog>(
         &self,
         facts: &BeneficiaryFacts,
         period: Period,
-        steps: &mut Steps,
+        steps: &mut L,
     ) -> Result<Amount> {
         let Some(mut exact) = self.base(facts, period, steps)? else {
             return Ok(Amount::ZERO);
@@ -469,11 +469,11 @@ impl Standard {
     }
 
     /// The basis amount for the standard's period, or `None` (with a step saying why) if nothing is due.
-    fn base(
+    fn base<L: StepLog>(
         &self,
         facts: &BeneficiaryFacts,
         period: Period,
-        steps: &mut Steps,
+        steps: &mut L,
     ) -> Result<Option<Decimal>> {
         match &self.basis {
             Basis::Fixed { amount } => {
