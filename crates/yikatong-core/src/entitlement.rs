@@ -276,15 +276,17 @@ pub fn entitle<'p>(
     facts: &BeneficiaryFacts,
     period: Period,
 ) -> Result<Entitlement<'p>> {
-    let mut steps = Steps::new();
-    let (amount, outcome) = decide(policy, facts, period, &mut steps)?;
-    Ok(Entitlement {
+    // Built in place: the steps are most of its size.
+    let mut entitlement = Entitlement {
         policy,
         period,
-        amount,
-        outcome,
-        steps,
-    })
+        amount: Amount::ZERO,
+        outcome: Outcome::Entitled,
+        steps: Steps::new(),
+    };
+    (entitlement.amount, entitlement.outcome) =
+        decide(policy, facts, period, &mut entitlement.steps)?;
+    Ok(entitlement)
 }
 
 /// [`entitle`]'s amount and outcome without its steps, for taking in many lines.
