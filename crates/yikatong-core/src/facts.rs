@@ -276,12 +276,7 @@ impl Tags {
     }
 
     fn position(&self, tag: &str) -> Result<usize, usize> {
-        let all = self.all();
-        // As for quantities: few tags, so equality tests first.
-        if let Some(found) = all.iter().position(|known| known == tag) {
-            return Ok(found);
-        }
-        Err(all.partition_point(|known| known.as_str() < tag))
+        position_by_name(self.all(), tag, |known| known)
     }
 }
 
@@ -327,6 +322,20 @@ impl<'de> serde::Deserialize<'de> for Tags {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Tags, D::Error> {
         Vec::<CompactString>::deserialize(deserializer).map(Tags::from_iter)
     }
+}
+
+/// Where `name` is in `all` (sorted by name), as `binary_search` says it. A person has a
+/// tag or quantity or two: an equality test each (lengths first) beats ordering
+/// comparisons.
+fn position_by_name<T>(
+    all: &[T],
+    name: &str,
+    name_of: impl Fn(&T) -> &CompactString,
+) -> Result<usize, usize> {
+    if let Some(found) = all.iter().position(|item| name_of(item) == name) {
+        return Ok(found);
+    }
+    Err(all.partition_point(|item| name_of(item).as_str() < name))
 }
 
 /// Quantities by name in name order, e.g. `farmland_mu` → 35.5. Clones share them, as
@@ -389,13 +398,7 @@ impl Quantities {
     }
 
     fn position(&self, name: &str) -> Result<usize, usize> {
-        let all = self.all();
-        // A person has a quantity or two: an equality test each (lengths first) beats
-        // ordering comparisons.
-        if let Some(found) = all.iter().position(|(known, _)| known == name) {
-            return Ok(found);
-        }
-        Err(all.partition_point(|(known, _)| known.as_str() < name))
+        position_by_name(self.all(), name, |(known, _)| known)
     }
 }
 

@@ -75,6 +75,7 @@ use crate::bank_account::{
     AccountChange, AccountChangeKind, AccountCommand, AccountEvent, AccountSource, CloseReason,
     VerificationResult, mask_text, number_key,
 };
+use crate::beneficiary::same_name;
 use crate::{
     Account, AccountKind, AccountNumber, AccountRule, AccountStatus, AgencyAgreement, AgentBank,
     Beneficiary, Error, Household, PaymentUnit, RegionCode, RegionLevel, ResidentId,
@@ -1286,7 +1287,7 @@ impl Register {
                 field: "holder name",
             });
         }
-        if !crate::beneficiary::same_name(name, &person.name) {
+        if !same_name(name, &person.name) {
             return fail(RegisterRule::HolderName {
                 given: name.to_owned(),
                 registered: person.name.to_string(),
@@ -1643,7 +1644,7 @@ impl Register {
                 CardImportRule::UnknownResident,
             );
         };
-        if !crate::beneficiary::same_name(&record.name, &person.name) {
+        if !same_name(&record.name, &person.name) {
             return one(
                 CardField::Name,
                 &record.name,

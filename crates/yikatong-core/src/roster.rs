@@ -79,6 +79,8 @@ use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 use time::Date;
 
+use crate::beneficiary::same_name;
+use crate::entitlement::amount_due;
 use crate::register::FastMap;
 use crate::{
     AccountKind, AccountNumber, Amount, Beneficiary, BeneficiaryFacts, Error, Language, Outcome,
@@ -2292,7 +2294,7 @@ impl<'a> Checker<'a> {
                 },
             ));
         }
-        if !crate::beneficiary::same_name(&account.holder_name, payee_name) {
+        if !same_name(&account.holder_name, payee_name) {
             out.push(Problem::new(
                 Some(RosterField::HolderName),
                 account.holder_name.as_str(),
@@ -2391,7 +2393,7 @@ impl<'a> Checker<'a> {
             ));
         }
         if let Some(name) = record.get(&RosterField::Name) {
-            if !crate::beneficiary::same_name(name, &person.name) {
+            if !same_name(name, &person.name) {
                 out.push(differs(RosterField::Name, name, &person.name));
             }
         }
@@ -2540,46 +2542,15 @@ impl<'a> Checker<'a> {
 
         // The amount. Most lines are due one and need no explanation: the computation's
         // steps are recorded only to explain a line that is not.
-        let (mut amount, mut entitled) =
-            match crate::entitlement::amount_due(self.policy, &facts, self.period) {
-                Ok((due, Outcome::Entitled)) if due != Amount::ZERO => (due, true),
-                _ => (Amount::ZERO, false),
-            };
-        if !entitled {
-            match entitle(self.policy, &facts, self.period) {
-                Err(error) => out.push(Problem::new(
-                    None,
-                    "",
-                    ProblemRule::ComputationFailed {
-                        reason: error.to_string(),
-                    },
-                )),
-                Ok(entitlement) => {
-                    amount = entitlement.amount();
-                    if !matches!(entitlement.outcome(), Outcome::Entitled) {
-                        out.push(Problem::new(
-                            None,
-                            "",
-                            ProblemRule::NotEligible {
-                                explanation_en: entitlement.explanation_en(),
-                                explanation_zh: entitlement.explanation_zh(),
-                            },
-                        ));
-                    } else if amount == Amount::ZERO {
-                        out.push(Problem::new(
-                            None,
-                            "",
-                            ProblemRule::NothingDue {
-                                explanation_en: entitlement.explanation_en(),
-                                explanation_zh: entitlement.explanation_zh(),
-                            },
-                        ));
-                    } else {
-                        entitled = true;
-                    }
-                }
+        let due = match amount_due(self.policy, &facts, self.period) {
+            Ok((due, Outcome::Entitled)) if due != Amount::ZERO => Some(due),
+            _ => {
+                out.push(self.nothing_due(&facts));
+                None
             }
-        }
+        };
+        let entitled = due.is_some();
+        let amount = due.unwrap_or(Amount::ZERO);
         let mut stated_amount = None;
         if let Some(text) = record.get(&RosterField::Amount) {
             match Amount::parse(text) {
@@ -2644,6 +2615,24 @@ impl<'a> Checker<'a> {
         };
         self.check_payment(&line, &payee_person.name, account_reported, registered, out);
         Some((line, payee_slot))
+    }
+
+    /// Why `facts` are due nothing: the computation again, with its steps, to explain.
+    fn nothing_due(&self, facts: &BeneficiaryFacts) -> Problem {
+        let rule = match entitle(self.policy, facts, self.period) {
+            Err(error) => ProblemRule::ComputationFailed {
+                reason: error.to_string(),
+            },
+            Ok(entitlement) if !entitlement.is_entitled() => ProblemRule::NotEligible {
+                explanation_en: entitlement.explanation_en(),
+                explanation_zh: entitlement.explanation_zh(),
+            },
+            Ok(entitlement) => ProblemRule::NothingDue {
+                explanation_en: entitlement.explanation_en(),
+                explanation_zh: entitlement.explanation_zh(),
+            },
+        };
+        Problem::new(None, "", rule)
     }
 
     /// The account a record names, or the register's choice for the payee; and
