@@ -127,7 +127,7 @@ pub enum Rounding {
 
 impl Rounding {
     /// Decimal places kept by this rounding.
-    const fn places(self) -> u32 {
+    pub(crate) const fn places(self) -> u32 {
         match self {
             Rounding::Fen => 2,
             Rounding::Yuan => 0,

@@ -209,6 +209,9 @@ impl Steps {
 /// Where a computation records its steps: kept for an [`Entitlement`], or dropped when
 /// only the amount is wanted (a roster of a million lines explains only its problems).
 pub(crate) trait StepLog {
+    /// Whether the steps are kept: when not, the usual case is computed in integers.
+    const KEEPS_STEPS: bool = true;
+
     fn push(&mut self, step: Step);
 }
 
@@ -226,6 +229,8 @@ impl StepLog for Steps {
 pub(crate) struct NoSteps;
 
 impl StepLog for NoSteps {
+    const KEEPS_STEPS: bool = false;
+
     fn push(&mut self, _: Step) {}
 }
 
@@ -1116,6 +1121,114 @@ mod tests {
             prop_assert_eq!(months, yearly);
             prop_assert_eq!(quarters, yearly);
         }
+    }
+
+    fn any_limit() -> impl Strategy<Value = Option<Limit>> {
+        proptest::option::of((0i64..100_000_000).prop_map(|fen| Limit {
+            amount: Amount::from_fen(fen).unwrap_or(Amount::ZERO),
+            per: LimitScope::Household,
+        }))
+    }
+
+    fn any_period() -> impl Strategy<Value = Period> {
+        // Mostly a year, the usual case.
+        (0u8..8, 1u8..=12).prop_filter_map("a period of 2026", |(kind, n)| {
+            match kind {
+                5 => Period::half_year(2026, 1 + n % 2),
+                6 => Period::quarter(2026, 1 + n % 4),
+                7 => Period::month(2026, n),
+                _ => Period::year(2026),
+            }
+            .ok()
+        })
+    }
+
+    proptest! {
+        /// The integer computation taken when no steps are kept gives what the
+        /// decimal one gives, or steps aside for it (quantities past 64 bits,
+        /// shares of a standard's period, proration, a missing quantity).
+        #[test]
+        fn integers_and_decimals_agree(
+            fixed in proptest::option::of(0i64..1_000_000_000),
+            rate in 0i64..10_000_000,
+            quantity in proptest::option::of(prop_oneof![
+                3 => (0i128..10_000_000, 0u32..=3),
+                1 => (0i128..1i128 << 70, 0u32..=12),
+            ]),
+            // Mostly the usual case (a yearly standard for a year), which is computed in integers.
+            per in prop_oneof![
+                3 => Just(Per::Year),
+                1 => prop::sample::select(vec![Per::Month, Per::Quarter, Per::HalfYear, Per::Once]),
+            ],
+            period in any_period(),
+            floor in any_limit(),
+            cap in any_limit(),
+            proration in prop_oneof![
+                3 => Just(Proration::None),
+                1 => prop::sample::select(vec![Proration::Days, Proration::Months]),
+            ],
+            eligible_months in proptest::option::of(0u32..14),
+            eligible_days in proptest::option::of(0u32..400),
+            yuan in any::<bool>(),
+        ) {
+            let basis = match fixed {
+                Some(fen) => Basis::Fixed { amount: Amount::from_fen(fen).unwrap_or(Amount::ZERO) },
+                None => Basis::PerUnit {
+                    quantity: "grassland_mu".into(),
+                    unit: Unit::GrasslandMu,
+                    rate: Amount::from_fen(rate).unwrap_or(Amount::ZERO),
+                },
+            };
+            let standard = Standard {
+                basis,
+                per,
+                floor,
+                cap,
+                proration,
+                rounding: if yuan { Rounding::Yuan } else { Rounding::Fen },
+            };
+            let region = RegionCode::parse("150422").map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let id = ResidentId::parse("11010519491231002X").map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let mut facts = BeneficiaryFacts::new(id, region);
+            if let Some((mantissa, scale)) = quantity {
+                facts = facts.with_quantity("grassland_mu", Decimal::from_i128_with_scale(mantissa, scale));
+            }
+            facts.eligible_months = eligible_months;
+            facts.eligible_days = eligible_days;
+            let quick = standard.compute(&facts, period, &mut NoSteps);
+            let general = standard.compute(&facts, period, &mut Steps::new());
+            match (quick, general) {
+                (Ok(quick), Ok(general)) => prop_assert_eq!(quick, general),
+                (Err(_), Err(_)) => {}
+                (quick, general) => prop_assert!(false, "{quick:?} ≠ {general:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_usual_case_is_computed_in_integers_half_up() -> TestResult {
+        let standard = per_mu("7.50", Some("30000.00"), Some("500.00"));
+        let year = Period::year(2026)?;
+        for (mu, due) in [
+            ("10.1", "500.00"),
+            ("1000.3", "7502.25"),
+            ("1000.333", "7502.50"),
+            ("1000.331", "7502.48"),
+            ("1000.302", "7502.27"),
+            ("5000", "30000.00"),
+        ] {
+            let facts = herder(1)?.with_quantity("grassland_mu", mu.parse()?);
+            assert_eq!(
+                standard.compute_quickly(&facts, year),
+                Some(yuan_amount(due)),
+                "{mu} mu"
+            );
+            assert_eq!(
+                standard.compute(&facts, year, &mut Steps::new())?,
+                yuan_amount(due)
+            );
+        }
+        Ok(())
     }
 
     fn standard_rate_is_zero(standard: &Standard) -> bool {

@@ -359,7 +359,108 @@ fn round(exact: Decimal, rounding: Rounding) -> Result<Amount> {
     Amount::from_decimal_rounded(exact, rounding)
 }
 
+/// A non-negative decimal as `mantissa / 10^scale` in integers, for the usual
+/// computation (a quantity × a rate, floor, cap, rounding) without decimal arithmetic.
+#[derive(Debug, Clone, Copy)]
+struct Scaled {
+    mantissa: u128,
+    scale: u32,
+}
+
+/// 10^n for n ≤ 38, the most a `u128` holds.
+fn power_of_ten(n: u32) -> Option<u128> {
+    10u128.checked_pow(n)
+}
+
+impl Scaled {
+    /// `None` for negative values and mantissas past 64 bits, which keeps products in range.
+    fn of(value: Decimal) -> Option<Scaled> {
+        let mantissa = u64::try_from(value.mantissa()).ok()?;
+        Some(Scaled {
+            mantissa: u128::from(mantissa),
+            scale: value.scale(),
+        })
+    }
+
+    fn times(self, other: Scaled) -> Option<Scaled> {
+        Some(Scaled {
+            mantissa: self.mantissa.checked_mul(other.mantissa)?,
+            scale: self.scale + other.scale,
+        })
+    }
+
+    /// The mantissa at a larger scale.
+    fn at(self, scale: u32) -> Option<u128> {
+        self.mantissa
+            .checked_mul(power_of_ten(scale.checked_sub(self.scale)?)?)
+    }
+
+    fn compare(self, other: Scaled) -> Option<std::cmp::Ordering> {
+        let scale = self.scale.max(other.scale);
+        Some(self.at(scale)?.cmp(&other.at(scale)?))
+    }
+
+    /// Rounded half-up to `places` decimals, as a whole number of 10^-places.
+    fn round(self, places: u32) -> Option<u128> {
+        match self.scale.checked_sub(places) {
+            None | Some(0) => self.at(places),
+            Some(excess) => {
+                let unit = power_of_ten(excess)?;
+                let (whole, rest) = (self.mantissa / unit, self.mantissa % unit);
+                Some(whole + u128::from(rest >= unit - rest))
+            }
+        }
+    }
+}
+
 impl Standard {
+    /// [`Standard::compute`] in integers for the usual case — a fixed or per-unit
+    /// amount with floor and cap, for the standard's whole period — or `None` when
+    /// the case needs the general computation (which also explains failures).
+    pub(crate) fn compute_quickly(
+        &self,
+        facts: &BeneficiaryFacts,
+        period: Period,
+    ) -> Option<Amount> {
+        let mut exact = match &self.basis {
+            Basis::Fixed { amount } => Scaled::of(amount.as_decimal())?,
+            Basis::PerUnit { quantity, rate, .. } => {
+                Scaled::of(rate.as_decimal())?.times(Scaled::of(facts.quantity(quantity)?)?)?
+            }
+            _ => return None,
+        };
+        if let Some(of) = self.per.months() {
+            let months = period.kind().months().map(u32::from)?;
+            let partial = (self.proration == Proration::Months
+                && facts.eligible_months.is_some_and(|m| m < months))
+                || (self.proration == Proration::Days
+                    && facts.eligible_days.is_some_and(|d| d < period.days()));
+            if months != of || partial {
+                return None;
+            }
+        }
+        if exact.mantissa > 0 {
+            if let Some(floor) = self.floor {
+                let floor = Scaled::of(floor.amount.as_decimal())?;
+                if exact.compare(floor)?.is_lt() {
+                    exact = floor;
+                }
+            }
+            if let Some(cap) = self.cap {
+                let cap = Scaled::of(cap.amount.as_decimal())?;
+                if exact.compare(cap)?.is_gt() {
+                    exact = cap;
+                }
+            }
+        }
+        let units = exact.round(self.rounding.places())?;
+        let fen = match self.rounding {
+            Rounding::Fen => units,
+            Rounding::Yuan => units.checked_mul(100)?,
+        };
+        Amount::from_fen(i64::try_from(fen).ok()?).ok()
+    }
+
     /// Computes the amount for `period`, recording each step in `steps`.
     pub(crate) fn compute<L: StepLog>(
         &self,
@@ -367,6 +468,11 @@ impl Standard {
         period: Period,
         steps: &mut L,
     ) -> Result<Amount> {
+        if !L::KEEPS_STEPS {
+            if let Some(amount) = self.compute_quickly(facts, period) {
+                return Ok(amount);
+            }
+        }
         let Some(mut exact) = self.base(facts, period, steps)? else {
             return Ok(Amount::ZERO);
         };
