@@ -195,7 +195,7 @@ fn the_order_of_the_file_does_not_change_what_is_found() -> TestResult {
             .map(|line| {
                 (
                     line.source_line,
-                    line.beneficiary,
+                    line.facts.resident_id,
                     line.amount,
                     line.account.clone(),
                 )

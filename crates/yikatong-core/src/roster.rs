@@ -712,15 +712,13 @@ impl PayeeAccount {
 pub struct RosterLine {
     /// The line number, stable within the roster (never reused).
     pub line_no: u32,
-    /// The beneficiary (for per-household projects built from the register, the head).
-    pub beneficiary: ResidentId,
     /// The beneficiary's registered name.
     pub name: CompactString,
-    /// The beneficiary's household.
-    pub household_id: CompactString,
     /// Who is paid: the beneficiary, or the household head for per-household projects.
     pub payee: ResidentId,
-    /// The facts the amount was computed from.
+    /// The facts the amount was computed from: among them the beneficiary (for
+    /// per-household projects built from the register, the head) and the household,
+    /// kept only there (a million-line roster holds each once).
     pub facts: BeneficiaryFacts,
     /// The amount to pay.
     pub amount: Amount,
@@ -743,6 +741,16 @@ pub struct RosterLine {
 }
 
 impl RosterLine {
+    /// The beneficiary (for per-household projects built from the register, the head).
+    pub fn beneficiary(&self) -> ResidentId {
+        self.facts.resident_id
+    }
+
+    /// The beneficiary's household.
+    pub fn household_id(&self) -> &str {
+        self.facts.household_id.as_deref().unwrap_or_default()
+    }
+
     /// Explains the line's amount under `policy` (the version the line names) for
     /// `period`: the computation is repeated from the line's facts, which is cheap,
     /// instead of keeping two texts per line.
@@ -1138,9 +1146,7 @@ impl Roster {
             let line_no = roster.next_line_no;
             let line = RosterLine {
                 line_no,
-                beneficiary: person.resident_id,
                 name: person.name.clone(),
-                household_id: person.household_id.clone(),
                 payee,
                 facts,
                 amount: entitlement.amount(),
@@ -1224,7 +1230,7 @@ impl Roster {
             if let Some(&first) = seen.get(&line.payee) {
                 problems.push(Problem::new(
                     Some(RosterField::ResidentId),
-                    line.beneficiary.as_str(),
+                    line.facts.resident_id.as_str(),
                     ProblemRule::Duplicate {
                         first_line: None,
                         first_line_no: Some(first),
@@ -1570,7 +1576,7 @@ impl Roster {
 fn by_beneficiary(roster: &Roster) -> BTreeMap<ResidentId, &RosterLine> {
     let mut map: BTreeMap<ResidentId, &RosterLine> = BTreeMap::new();
     for line in &roster.lines {
-        map.entry(line.beneficiary).or_insert(line);
+        map.entry(line.facts.resident_id).or_insert(line);
     }
     map
 }
@@ -1633,7 +1639,7 @@ pub struct DiffEntry {
 impl DiffEntry {
     fn of(line: &RosterLine) -> DiffEntry {
         DiffEntry {
-            beneficiary: line.beneficiary,
+            beneficiary: line.facts.resident_id,
             name: line.name.clone(),
             line_no: line.line_no,
             amount: line.amount,
@@ -1756,7 +1762,7 @@ impl HeldProjects {
                 continue;
             }
             for line in &roster.lines {
-                held.insert(line.beneficiary, roster.project.clone());
+                held.insert(line.facts.resident_id, roster.project.clone());
                 held.insert(line.payee, roster.project.clone());
             }
         }
@@ -2022,7 +2028,7 @@ impl<'a> RosterIntake<'a> {
             if let Some((first_line, first_line_no)) = self.seen.get(*payee_slot, &line.payee) {
                 self.problems.push(Problem::new(
                     Some(RosterField::ResidentId),
-                    line.beneficiary.as_str(),
+                    line.facts.resident_id.as_str(),
                     ProblemRule::Duplicate {
                         first_line: Some(first_line),
                         first_line_no,
@@ -2235,7 +2241,9 @@ impl<'a> Checker<'a> {
         }
         for code in &self.excluded {
             let holds = |person| self.held.holds(person, code);
-            if holds(&line.beneficiary) || (line.payee != line.beneficiary && holds(&line.payee)) {
+            if holds(&line.facts.resident_id)
+                || (line.payee != line.facts.resident_id && holds(&line.payee))
+            {
                 out.push(Problem::new(
                     None,
                     *code,
@@ -2600,9 +2608,7 @@ impl<'a> Checker<'a> {
 
         let line = RosterLine {
             line_no: 0,
-            beneficiary: id,
             name: person.name.clone(),
-            household_id: person.household_id.clone(),
             payee,
             facts,
             amount,
@@ -2718,8 +2724,8 @@ impl<'a> Checker<'a> {
     /// The checks of [`Roster::validate`] for one line.
     fn recheck(&mut self, line: &RosterLine, catalog: &PolicyCatalog, out: &mut Vec<Problem>) {
         let register = self.register;
-        let id_text = line.beneficiary.as_str();
-        let Some(person) = register.beneficiary(&line.beneficiary) else {
+        let id_text = line.facts.resident_id.as_str();
+        let Some(person) = register.beneficiary(&line.facts.resident_id) else {
             out.push(Problem::new(
                 Some(RosterField::ResidentId),
                 id_text,
@@ -3145,7 +3151,7 @@ mod tests {
         let got: Vec<(u32, ResidentId, String)> = roster
             .lines()
             .iter()
-            .map(|l| (l.line_no, l.beneficiary, l.amount.to_string()))
+            .map(|l| (l.line_no, l.facts.resident_id, l.amount.to_string()))
             .collect();
         // ID order; member a2, ineligible d, e outside the township and deceased f left out.
         assert_eq!(
@@ -3573,7 +3579,7 @@ mod tests {
         );
         assert_eq!(report.rejected_lines(), vec![3]);
         let (built, _) = Roster::build(header, &f.register, &f.catalog, &HeldProjects::new(), ON)?;
-        let ids: Vec<ResidentId> = built.lines().iter().map(|l| l.beneficiary).collect();
+        let ids: Vec<ResidentId> = built.lines().iter().map(|l| l.facts.resident_id).collect();
         assert_eq!(ids, vec![f.people.elder]);
         let zh = built.explain(1, &f.catalog, Language::Zh)?;
         assert!(zh.contains("年满 86 周岁"), "{zh}");
@@ -3692,7 +3698,7 @@ mod tests {
         let (mut roster, report) = build(&f)?;
         assert_eq!(roster.blocking_problems(&report).len(), 3);
         let removed = roster.remove_line(3)?;
-        assert_eq!(removed.beneficiary, f.people.g);
+        assert_eq!(removed.facts.resident_id, f.people.g);
         roster.remove_line(4)?;
         assert!(roster.remove_line(4).is_err());
         let warning = roster
@@ -3828,7 +3834,7 @@ mod tests {
         let (original, _) = build(&f)?;
         let hash = original.content_hash();
         let mut added = original.line(1).cloned().ok_or("line")?;
-        added.beneficiary = f.people.d;
+        added.facts.resident_id = f.people.d;
         added.payee = f.people.d;
         added.name = "赵六".into();
         let corrections = vec![
@@ -3860,7 +3866,7 @@ mod tests {
         let lines: Vec<(u32, ResidentId, String)> = supplement
             .lines()
             .iter()
-            .map(|l| (l.line_no, l.beneficiary, l.amount.to_string()))
+            .map(|l| (l.line_no, l.facts.resident_id, l.amount.to_string()))
             .collect();
         assert_eq!(
             lines,
@@ -3920,7 +3926,7 @@ mod tests {
             },
         ]));
         let mut again = added;
-        again.beneficiary = f.people.a;
+        again.facts.resident_id = f.people.a;
         again.payee = f.people.a;
         assert!(fails(vec![Correction::Add {
             line: Box::new(again.clone()),

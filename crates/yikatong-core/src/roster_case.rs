@@ -206,7 +206,7 @@ impl RosterCase {
                 .map(|(line, village)| PublicityInput {
                     line: line.line_no,
                     name: &line.name,
-                    resident_id: &line.beneficiary,
+                    resident_id: &line.facts.resident_id,
                     account: line.account.as_ref().map(|account| &account.number),
                     amount: line.amount,
                     village,

@@ -369,7 +369,16 @@ struct Scaled {
 
 /// 10^n for n ≤ 38, the most a `u128` holds.
 fn power_of_ten(n: u32) -> Option<u128> {
-    10u128.checked_pow(n)
+    const POWERS: [u128; 39] = {
+        let mut powers = [1u128; 39];
+        let mut n = 1;
+        while n < powers.len() {
+            powers[n] = powers[n - 1] * 10;
+            n += 1;
+        }
+        powers
+    };
+    POWERS.get(n as usize).copied()
 }
 
 impl Scaled {
@@ -396,6 +405,9 @@ impl Scaled {
     }
 
     fn compare(self, other: Scaled) -> Option<std::cmp::Ordering> {
+        if self.scale == other.scale {
+            return Some(self.mantissa.cmp(&other.mantissa));
+        }
         let scale = self.scale.max(other.scale);
         Some(self.at(scale)?.cmp(&other.at(scale)?))
     }
