@@ -429,27 +429,138 @@ fn scan_csv<S: RowSink>(
     sink: &mut S,
     lines: &mut Lines,
 ) -> Result<(), FormatError> {
+    scan_csv_lines(text, delimiter, sink, lines, true)
+}
+
+/// The last record read: its start and line, and what became of it.
+type Last = Option<(usize, u64, Fed)>;
+
+/// Reads CSV records. A line without quotes or stray carriage returns — most lines
+/// of most files — is one record whose cells lie between delimiters: with
+/// `plain_lines`, such lines are split where they are. From any other line on, the
+/// CSV reader reads records (quoted cells may hold delimiters and line breaks) until
+/// a plain line follows again.
+fn scan_csv_lines<S: RowSink>(
+    text: &str,
+    delimiter: u8,
+    sink: &mut S,
+    lines: &mut Lines,
+    plain_lines: bool,
+) -> Result<(), FormatError> {
+    let bytes = text.as_bytes();
+    // Reused for every record, so reading a line allocates nothing.
+    let mut cells: Vec<(usize, usize)> = Vec::new();
+    let mut record = csv::ByteRecord::new();
+    let mut last: Last = None;
+    // Where the next record (or blank lines before it) starts, and its line.
+    let (mut at, mut line) = (0, 1);
+    while at < bytes.len() {
+        match plain_line(bytes, at).filter(|_| plain_lines) {
+            Some((end, next)) => {
+                if end > at {
+                    cells.clear();
+                    let mut start = at;
+                    let line_bytes = bytes.get(at..end).unwrap_or_default();
+                    for split in memchr::memchr_iter(delimiter, line_bytes) {
+                        cells.push(trimmed(text, start, at + split));
+                        start = at + split + 1;
+                    }
+                    cells.push(trimmed(text, start, end));
+                    let fed = lines.feed(
+                        line,
+                        &CsvRow {
+                            text,
+                            cells: &cells,
+                        },
+                        sink,
+                    )?;
+                    last = Some((at, line, fed));
+                }
+                (at, line) = (next, line + 1);
+            }
+            None => {
+                (at, line) = scan_csv_records(
+                    text,
+                    (at, line),
+                    delimiter,
+                    plain_lines,
+                    (&mut record, &mut cells),
+                    sink,
+                    lines,
+                    &mut last,
+                )?;
+            }
+        }
+    }
+    let Some((start, line, fed)) = last else {
+        return Err(FormatError::Empty);
+    };
+    if quote_left_open(text.get(start..).unwrap_or_default(), delimiter) {
+        return Err(FormatError::UnclosedQuote { line });
+    }
+    if lines.header_line.is_none() {
+        return Err(FormatError::Empty);
+    }
+    if let Fed::Short(cells) = fed {
+        if !text.ends_with(['\n', '\r']) {
+            return Err(FormatError::Truncated {
+                line,
+                cells,
+                expected: lines.width,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// If the line starting at `at` holds neither a quote nor a carriage return (but
+/// one before its line feed), where its content ends and where the next line starts.
+fn plain_line(bytes: &[u8], at: usize) -> Option<(usize, usize)> {
+    let rest = bytes.get(at..)?;
+    let (mut end, next) = match memchr::memchr(b'\n', rest) {
+        Some(feed) => (at + feed, at + feed + 1),
+        None => (bytes.len(), bytes.len()),
+    };
+    if end > at && bytes.get(end - 1) == Some(&b'\r') {
+        end -= 1;
+    }
+    let content = bytes.get(at..end)?;
+    memchr::memchr2(b'"', b'\r', content)
+        .is_none()
+        .then_some((end, next))
+}
+
+/// Reads records with the CSV reader from `at` (on `line`) until a plain line follows
+/// (with `plain_lines`) or the text ends; returns where and on which line it stopped.
+#[allow(clippy::too_many_arguments)]
+fn scan_csv_records<S: RowSink>(
+    text: &str,
+    (at, line): (usize, u64),
+    delimiter: u8,
+    plain_lines: bool,
+    (record, cells): (&mut csv::ByteRecord, &mut Vec<(usize, usize)>),
+    sink: &mut S,
+    lines: &mut Lines,
+    last: &mut Last,
+) -> Result<(usize, u64), FormatError> {
+    let rest = text.get(at..).unwrap_or_default();
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
-        .from_reader(text.as_bytes());
-    // Both reused for every record, so reading a line allocates nothing.
-    let mut record = csv::ByteRecord::new();
-    let mut cells: Vec<(usize, usize)> = Vec::new();
-    // The last record: its start and line, and what became of it.
-    let mut last: Option<(usize, u64, Fed)> = None;
+        .from_reader(rest.as_bytes());
     loop {
-        match reader.read_byte_record(&mut record) {
+        match reader.read_byte_record(record) {
             Ok(true) => {}
-            Ok(false) => break,
+            Ok(false) => return Ok((text.len(), line)),
             Err(error) => {
                 return Err(FormatError::NotATable {
                     looks_like: format!("text the CSV reader cannot read ({error})"),
                 });
             }
         }
-        let (start, line) = record_start(text, record.position());
+        let (start, record_line) = record_start(rest, record.position());
+        let (start, record_line) = (at + start, line + record_line - 1);
         // Unless the record held quotes, its cells are the file's own text between
         // single-byte delimiters: slice them there rather than check the reader's copy
         // for UTF-8 again. (Before its first quote, the copy is the text byte for byte.)
@@ -481,34 +592,23 @@ fn scan_csv<S: RowSink>(
             )
         }));
         let fed = lines.feed(
-            line,
+            record_line,
             &CsvRow {
                 text: fields,
-                cells: &cells,
+                cells,
             },
             sink,
         )?;
-        last = Some((start, line, fed));
-    }
-    let Some((start, line, fed)) = last else {
-        return Err(FormatError::Empty);
-    };
-    if quote_left_open(text.get(start..).unwrap_or_default(), delimiter) {
-        return Err(FormatError::UnclosedQuote { line });
-    }
-    if lines.header_line.is_none() {
-        return Err(FormatError::Empty);
-    }
-    if let Fed::Short(cells) = fed {
-        if !text.ends_with(['\n', '\r']) {
-            return Err(FormatError::Truncated {
-                line,
-                cells,
-                expected: lines.width,
-            });
+        *last = Some((start, record_line, fed));
+        // Back to splitting lines once the reader stands at the start of a plain one.
+        let position = reader.position();
+        let next = at.saturating_add(usize::try_from(position.byte()).unwrap_or(usize::MAX));
+        let next_line = line + position.line() - 1;
+        let at_line_start = next == 0 || text.as_bytes().get(next - 1) == Some(&b'\n');
+        if plain_lines && at_line_start && plain_line(text.as_bytes(), next).is_some() {
+            return Ok((next, next_line));
         }
     }
-    Ok(())
 }
 
 /// The range of `text[start..end]` without surrounding whitespace (as `str::trim`).
@@ -691,6 +791,22 @@ mod tests {
         Ok(())
     }
 
+    type ReadText = (Vec<String>, Vec<(u64, Vec<String>)>, String);
+
+    /// What `scan_csv_lines` makes of `text`, errors as their messages.
+    fn read_csv_text(text: &str, plain_lines: bool) -> Result<ReadText, String> {
+        let mut sink = TableSink::default();
+        let mut lines = Lines::default();
+        scan_csv_lines(text, b',', &mut sink, &mut lines, plain_lines)
+            .map_err(|error| error.to_string())?;
+        let rows = sink.rows.into_iter().map(|row| (row.line, row.cells));
+        Ok((
+            sink.headers,
+            rows.collect(),
+            format!("{:?}", lines.problems),
+        ))
+    }
+
     #[test]
     fn cells_with_and_without_quotes_read_the_same() -> Result<(), FormatError> {
         let table = csv("a,b,c\n1,张三 ,x\n\"2\",\"王,五\",\"\"\n3,\"say \"\"hi\"\"\",\n")?;
@@ -717,6 +833,15 @@ mod tests {
             let text = format!("{before}{cell}{after}");
             let (start, end) = trimmed(&text, before.len(), before.len() + cell.len());
             proptest::prop_assert_eq!(text.get(start..end), Some(cell.trim()));
+        }
+
+        /// Splitting plain lines where they are reads any text exactly as the CSV
+        /// reader alone does: the same header, rows, lines, problems and errors.
+        #[test]
+        fn plain_lines_read_as_the_csv_reader_reads_them(
+            text in "[a张 ,\"\r\n]{0,40}",
+        ) {
+            proptest::prop_assert_eq!(read_csv_text(&text, true), read_csv_text(&text, false));
         }
 
         /// Whatever the cells hold, reading what a CSV writer wrote gives them back
