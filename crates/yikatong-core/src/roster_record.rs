@@ -193,8 +193,8 @@ fn normalize_header(header: &str) -> String {
         .collect()
 }
 
-/// Marks a cell of a record as absent (blank) in [`RosterRecord::ends`].
-const ABSENT: u32 = 1 << 31;
+/// Marks a cell of a record as absent (blank) in [`RosterRecord::spans`].
+const ABSENT: (u32, u32) = (u32::MAX, 0);
 
 /// One data line of a roster file: its line number in the file and its cells by field.
 /// Blank cells are left out.
@@ -221,11 +221,11 @@ pub struct RosterRecord {
     pub line: u64,
     /// The columns, shared by every record of a file.
     columns: Arc<[RosterField]>,
-    /// The text of every present cell, one after the other.
+    /// The text of every present cell: one after the other, or the line as read
+    /// (cells with what lay between them).
     text: String,
-    /// Per column, where its cell ends in `text` (it starts where the previous one
-    /// ends); with [`ABSENT`] set when the cell is blank.
-    ends: Vec<u32>,
+    /// Per column, where its cell lies in `text`; [`ABSENT`] when the cell is blank.
+    spans: Vec<(u32, u32)>,
 }
 
 impl RosterRecord {
@@ -278,7 +278,7 @@ impl RosterRecord {
 
     /// How many cells are not blank.
     pub fn len(&self) -> usize {
-        self.ends.iter().filter(|end| **end & ABSENT == 0).count()
+        self.spans.iter().filter(|span| **span != ABSENT).count()
     }
 
     /// Whether every cell is blank.
@@ -293,14 +293,10 @@ impl RosterRecord {
 
     /// The text of the cell of column `index`, if it is not blank.
     pub(crate) fn cell(&self, index: usize) -> Option<&str> {
-        let end = *self.ends.get(index)?;
-        if end & ABSENT != 0 {
+        let (start, end) = *self.spans.get(index)?;
+        if (start, end) == ABSENT {
             return None;
         }
-        let start = match index.checked_sub(1) {
-            None => 0,
-            Some(before) => self.ends.get(before).map_or(0, |end| *end & !ABSENT),
-        };
         self.text.get(start as usize..end as usize)
     }
 }
@@ -406,7 +402,7 @@ impl RosterRecordBuilder {
             line,
             columns: Arc::clone(&self.columns),
             text: String::with_capacity(self.last_len),
-            ends: Vec::with_capacity(self.columns.len()),
+            spans: Vec::with_capacity(self.columns.len()),
         };
         self.record_into(&mut record, line, cells);
         record
@@ -425,32 +421,98 @@ impl RosterRecordBuilder {
             record.columns = Arc::clone(&self.columns);
         }
         let text = &mut record.text;
-        let ends = &mut record.ends;
+        let spans = &mut record.spans;
         text.clear();
-        ends.clear();
+        spans.clear();
         let mut cells = cells.into_iter();
         for _ in 0..self.columns.len() {
             let cell = cells.next().flatten();
-            let fits = cell.as_ref().and_then(|cell| {
-                u32::try_from(text.len() + cell.as_ref().len())
-                    .ok()
-                    .filter(|end| end & ABSENT == 0)
+            let span = cell.as_ref().and_then(|cell| {
+                let start = u32::try_from(text.len()).ok()?;
+                let end = u32::try_from(text.len() + cell.as_ref().len()).ok()?;
+                (end < u32::MAX).then_some((start, end))
             });
-            match (cell, fits) {
-                (Some(cell), Some(end)) => {
+            match (cell, span) {
+                (Some(cell), Some(span)) => {
                     text.push_str(cell.as_ref());
-                    ends.push(end);
+                    spans.push(span);
                 }
-                _ => ends.push(text.len() as u32 | ABSENT),
+                _ => spans.push(ABSENT),
             }
         }
         self.last_len = text.len();
+    }
+
+    /// [`RosterRecordBuilder::record_into`] from one piece of text holding every cell:
+    /// it is copied once, not cell by cell. `cells` are one per column, in column
+    /// order, as byte ranges of `text`; `None` for a blank cell. A range that is not
+    /// within `text` at character boundaries makes its cell blank.
+    pub fn record_from_text_into(
+        &mut self,
+        record: &mut RosterRecord,
+        line: u64,
+        text: &str,
+        cells: impl IntoIterator<Item = Option<(usize, usize)>>,
+    ) {
+        record.line = line;
+        if !Arc::ptr_eq(&record.columns, &self.columns) {
+            record.columns = Arc::clone(&self.columns);
+        }
+        record.text.clear();
+        record.spans.clear();
+        let fits = u32::try_from(text.len()).is_ok_and(|len| len < u32::MAX);
+        if fits {
+            record.text.push_str(text);
+        }
+        let mut cells = cells.into_iter();
+        for _ in 0..self.columns.len() {
+            let span = cells
+                .next()
+                .flatten()
+                .filter(|&(start, end)| fits && start <= end && text.get(start..end).is_some())
+                .map_or(ABSENT, |(start, end)| (start as u32, end as u32));
+            record.spans.push(span);
+        }
+        self.last_len = record.text.len();
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_record_from_one_text_equals_one_built_cell_by_cell() {
+        let columns = [
+            RosterField::ResidentId,
+            RosterField::Name,
+            RosterField::Phone,
+        ];
+        let mut builder = RosterRecordBuilder::new(columns.iter().cloned());
+        let text = "150102199001011234, 张三 ,,";
+        let mut from_text = RosterRecord::new(0);
+        builder.record_from_text_into(
+            &mut from_text,
+            7,
+            text,
+            [Some((0, 18)), Some((20, 26)), None],
+        );
+        let by_cell = builder.record(7, [Some("150102199001011234"), Some("张三"), None]);
+        assert_eq!(from_text, by_cell);
+        assert_eq!(from_text.get(&RosterField::Name), Some("张三"));
+        assert_eq!(from_text.len(), 2);
+
+        // Ranges outside the text or inside a character leave the cell blank.
+        builder.record_from_text_into(
+            &mut from_text,
+            8,
+            text,
+            [Some((0, 18)), Some((21, 26)), Some((26, 99))],
+        );
+        assert_eq!(from_text.get(&RosterField::Name), None);
+        assert_eq!(from_text.get(&RosterField::Phone), None);
+        assert_eq!(from_text.len(), 1);
+    }
 
     #[test]
     fn headers_match_in_both_languages_and_bracket_widths() {

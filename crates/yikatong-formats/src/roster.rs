@@ -242,25 +242,56 @@ impl RowSink for RosterSink<'_, '_> {
         if row.may_hold_numbers() {
             self.check_no_numbers(row, width)?;
         }
-        // One cell per recognised column, in order (the builder's columns).
-        let cells = self.recognised.iter().map(|&index| {
-            if index >= width {
-                return None;
-            }
-            // Trimmed text is empty exactly when the cell is blank, except for
-            // workbook cells that are not text: ask only then.
-            let text = row.cell(index).text;
-            (!text.is_empty() || !row.is_blank(index)).then_some(text)
-        });
-        let Some(stream) = &mut self.stream else {
-            let record = self.builder.record(line, cells);
-            self.records.push(record);
+        let filled = self
+            .stream
+            .as_ref()
+            .map_or(self.records.len(), |stream| stream.filled);
+        if self.records.len() <= filled {
+            self.records.push(RosterRecord::new(line));
+        }
+        let Some(record) = self.records.get_mut(filled) else {
             return Ok(());
         };
-        match self.records.get_mut(stream.filled) {
-            Some(record) => self.builder.record_into(record, line, cells),
-            None => self.records.push(self.builder.record(line, cells)),
+        // One cell per recognised column, in order (the builder's columns).
+        let recognised = self
+            .recognised
+            .iter()
+            .copied()
+            .filter(|&index| index < width);
+        match row.spans() {
+            // Cells in one text (CSV): the stretch holding them is copied at once.
+            Some((text, spans)) => {
+                let present = |index: usize| spans.get(index).filter(|(start, end)| end > start);
+                let (from, to) = recognised
+                    .clone()
+                    .filter_map(present)
+                    .fold((usize::MAX, 0), |(from, to), &(start, end)| {
+                        (from.min(start), to.max(end))
+                    });
+                let stretch = text.get(from..to).unwrap_or_default();
+                let cells = self.recognised.iter().map(|&index| {
+                    let (start, end) = *present(index).filter(|_| index < width)?;
+                    Some((start.checked_sub(from)?, end.checked_sub(from)?))
+                });
+                self.builder
+                    .record_from_text_into(record, line, stretch, cells);
+            }
+            None => {
+                let cells = self.recognised.iter().map(|&index| {
+                    if index >= width {
+                        return None;
+                    }
+                    // Trimmed text is empty exactly when the cell is blank, except for
+                    // workbook cells that are not text: ask only then.
+                    let text = row.cell(index).text;
+                    (!text.is_empty() || !row.is_blank(index)).then_some(text)
+                });
+                self.builder.record_into(record, line, cells);
+            }
         }
+        let Some(stream) = &mut self.stream else {
+            return Ok(());
+        };
         stream.filled += 1;
         if stream.filled == BATCH {
             stream.intake.take(&self.records);

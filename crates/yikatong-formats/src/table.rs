@@ -204,6 +204,11 @@ pub(crate) trait RowCells {
     fn may_hold_numbers(&self) -> bool {
         true
     }
+    /// The text the cells were read from and each cell's byte range in it (empty when
+    /// blank), when the cells are plain text there, as in CSV.
+    fn spans(&self) -> Option<(&str, &[(usize, usize)])> {
+        None
+    }
 }
 
 /// Receives the header and the well-formed data lines of a table.
@@ -420,6 +425,10 @@ impl RowCells for CsvRow<'_> {
 
     fn may_hold_numbers(&self) -> bool {
         false
+    }
+
+    fn spans(&self) -> Option<(&str, &[(usize, usize)])> {
+        Some((self.text, self.cells))
     }
 }
 
