@@ -245,7 +245,8 @@ impl Policy {
 
     /// Whether the policy is in force on any day of `period`.
     pub fn in_force_during(&self, period: Period) -> bool {
-        self.effective_from <= period.last_day()
+        // The first day settles most cases without working out the last.
+        (self.effective_from <= period.first_day() || self.effective_from <= period.last_day())
             && self.effective_to.is_none_or(|to| period.first_day() <= to)
     }
 

@@ -1943,6 +1943,7 @@ impl<'a> RosterIntake<'a> {
     /// Makes room for `lines` more lines.
     pub fn reserve(&mut self, lines: usize) {
         self.roster.lines.reserve(lines);
+        self.seen.firsts.reserve(lines);
     }
 
     /// Takes in the next records of the file, in file order.
