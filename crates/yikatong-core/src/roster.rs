@@ -570,6 +570,9 @@ pub struct Problem {
 }
 
 impl Problem {
+    // Problems are the exception: kept out of line so the hot path stays small.
+    #[cold]
+    #[inline(never)]
     fn new(field: Option<RosterField>, value: impl Into<String>, rule: ProblemRule) -> Problem {
         Problem {
             line: None,
@@ -2820,6 +2823,8 @@ fn rule_text(error: &Error) -> String {
     }
 }
 
+#[cold]
+#[inline(never)]
 fn unreadable(field: RosterField, text: &str, error: &Error) -> Problem {
     Problem::new(
         Some(field),
@@ -2830,6 +2835,8 @@ fn unreadable(field: RosterField, text: &str, error: &Error) -> Problem {
     )
 }
 
+#[cold]
+#[inline(never)]
 fn differs(field: RosterField, text: &str, registered: &str) -> Problem {
     Problem::new(
         Some(field),
@@ -2840,6 +2847,8 @@ fn differs(field: RosterField, text: &str, registered: &str) -> Problem {
     )
 }
 
+#[cold]
+#[inline(never)]
 fn fact_differs(field: RosterField, text: &str, registered: String) -> Problem {
     Problem::new(
         Some(field),
