@@ -363,14 +363,14 @@ fn round(exact: Decimal, rounding: Rounding) -> Result<Amount> {
 /// computation (a quantity × a rate, floor, cap, rounding) without decimal arithmetic.
 #[derive(Debug, Clone, Copy)]
 struct Scaled {
-    mantissa: u128,
+    mantissa: u64,
     scale: u32,
 }
 
-/// 10^n for n ≤ 38, the most a `u128` holds.
-fn power_of_ten(n: u32) -> Option<u128> {
-    const POWERS: [u128; 39] = {
-        let mut powers = [1u128; 39];
+/// 10^n for n ≤ 19, the most a `u64` holds.
+fn power_of_ten(n: u32) -> Option<u64> {
+    const POWERS: [u64; 20] = {
+        let mut powers = [1u64; 20];
         let mut n = 1;
         while n < powers.len() {
             powers[n] = powers[n - 1] * 10;
@@ -381,12 +381,11 @@ fn power_of_ten(n: u32) -> Option<u128> {
     POWERS.get(n as usize).copied()
 }
 
+/// In 64 bits (single machine operations); anything larger takes the decimal path.
 impl Scaled {
-    /// `None` for negative values and mantissas past 64 bits, which keeps products in range.
     fn of(value: Decimal) -> Option<Scaled> {
-        let mantissa = u64::try_from(value.mantissa()).ok()?;
         Some(Scaled {
-            mantissa: u128::from(mantissa),
+            mantissa: u64::try_from(value.mantissa()).ok()?,
             scale: value.scale(),
         })
     }
@@ -399,7 +398,7 @@ impl Scaled {
     }
 
     /// The mantissa at a larger scale.
-    fn at(self, scale: u32) -> Option<u128> {
+    fn at(self, scale: u32) -> Option<u64> {
         self.mantissa
             .checked_mul(power_of_ten(scale.checked_sub(self.scale)?)?)
     }
@@ -413,13 +412,13 @@ impl Scaled {
     }
 
     /// Rounded half-up to `places` decimals, as a whole number of 10^-places.
-    fn round(self, places: u32) -> Option<u128> {
+    fn round(self, places: u32) -> Option<u64> {
         match self.scale.checked_sub(places) {
             None | Some(0) => self.at(places),
             Some(excess) => {
                 let unit = power_of_ten(excess)?;
                 let (whole, rest) = (self.mantissa / unit, self.mantissa % unit);
-                Some(whole + u128::from(rest >= unit - rest))
+                Some(whole + u64::from(rest >= unit - rest))
             }
         }
     }
