@@ -441,9 +441,6 @@ fn scan_csv<S: RowSink>(
     scan_csv_lines(text, delimiter, sink, lines, true)
 }
 
-/// The last record read: its start and line, and what became of it.
-type Last = Option<(usize, u64, Fed)>;
-
 /// Reads CSV records. A line without quotes or stray carriage returns — most lines
 /// of most files — is one record whose cells lie between delimiters: with
 /// `plain_lines`, such lines are split where they are. From any other line on, the
@@ -456,52 +453,26 @@ fn scan_csv_lines<S: RowSink>(
     lines: &mut Lines,
     plain_lines: bool,
 ) -> Result<(), FormatError> {
-    let bytes = text.as_bytes();
-    // Reused for every record, so reading a line allocates nothing.
-    let mut cells: Vec<(usize, usize)> = Vec::new();
-    let mut record = csv::ByteRecord::new();
-    let mut last: Last = None;
+    let mut scanner = CsvScanner {
+        text,
+        delimiter,
+        plain_lines,
+        cells: Vec::new(),
+        record: csv::ByteRecord::new(),
+        last: None,
+    };
     // Where the next record (or blank lines before it) starts, and its line.
     let (mut at, mut line) = (0, 1);
-    while at < bytes.len() {
-        match plain_line(bytes, at).filter(|_| plain_lines) {
+    while at < text.len() {
+        (at, line) = match plain_line(text.as_bytes(), at).filter(|_| plain_lines) {
             Some((end, next)) => {
-                if end > at {
-                    cells.clear();
-                    let mut start = at;
-                    let line_bytes = bytes.get(at..end).unwrap_or_default();
-                    for split in memchr::memchr_iter(delimiter, line_bytes) {
-                        cells.push(trimmed(text, start, at + split));
-                        start = at + split + 1;
-                    }
-                    cells.push(trimmed(text, start, end));
-                    let fed = lines.feed(
-                        line,
-                        &CsvRow {
-                            text,
-                            cells: &cells,
-                        },
-                        sink,
-                    )?;
-                    last = Some((at, line, fed));
-                }
-                (at, line) = (next, line + 1);
+                scanner.split_line(at, end, line, lines, sink)?;
+                (next, line + 1)
             }
-            None => {
-                (at, line) = scan_csv_records(
-                    text,
-                    (at, line),
-                    delimiter,
-                    plain_lines,
-                    (&mut record, &mut cells),
-                    sink,
-                    lines,
-                    &mut last,
-                )?;
-            }
-        }
+            None => scanner.read_records(at, line, lines, sink)?,
+        };
     }
-    let Some((start, line, fed)) = last else {
+    let Some((start, line, fed)) = scanner.last else {
         return Err(FormatError::Empty);
     };
     if quote_left_open(text.get(start..).unwrap_or_default(), delimiter) {
@@ -539,83 +510,131 @@ fn plain_line(bytes: &[u8], at: usize) -> Option<(usize, usize)> {
         .then_some((end, next))
 }
 
-/// Reads records with the CSV reader from `at` (on `line`) until a plain line follows
-/// (with `plain_lines`) or the text ends; returns where and on which line it stopped.
-#[allow(clippy::too_many_arguments)]
-fn scan_csv_records<S: RowSink>(
-    text: &str,
-    (at, line): (usize, u64),
+/// What reading a CSV text keeps between records.
+struct CsvScanner<'t> {
+    text: &'t str,
     delimiter: u8,
     plain_lines: bool,
-    (record, cells): (&mut csv::ByteRecord, &mut Vec<(usize, usize)>),
-    sink: &mut S,
-    lines: &mut Lines,
-    last: &mut Last,
-) -> Result<(usize, u64), FormatError> {
-    let rest = text.get(at..).unwrap_or_default();
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(rest.as_bytes());
-    loop {
-        match reader.read_byte_record(record) {
-            Ok(true) => {}
-            Ok(false) => return Ok((text.len(), line)),
-            Err(error) => {
-                return Err(FormatError::NotATable {
-                    looks_like: format!("text the CSV reader cannot read ({error})"),
-                });
-            }
+    /// The cells of the current record, as ranges; reused, so a line allocates nothing.
+    cells: Vec<(usize, usize)>,
+    /// The CSV reader's copy of the current record, reused likewise.
+    record: csv::ByteRecord,
+    /// The last record read: its start and line, and what became of it.
+    last: Option<(usize, u64, Fed)>,
+}
+
+impl CsvScanner<'_> {
+    /// Feeds the plain line `text[at..end]`, on `line`, split at its delimiters.
+    fn split_line<S: RowSink>(
+        &mut self,
+        at: usize,
+        end: usize,
+        line: u64,
+        lines: &mut Lines,
+        sink: &mut S,
+    ) -> Result<(), FormatError> {
+        if end == at {
+            return Ok(());
         }
-        let (start, record_line) = record_start(rest, record.position());
-        let (start, record_line) = (at + start, line + record_line - 1);
-        // Unless the record held quotes, its cells are the file's own text between
-        // single-byte delimiters: slice them there rather than check the reader's copy
-        // for UTF-8 again. (Before its first quote, the copy is the text byte for byte.)
-        let width = record.as_slice().len() + record.len().saturating_sub(1);
-        let unquoted = text
-            .get(start..start.saturating_add(width))
-            .filter(|raw| memchr::memchr(b'"', raw.as_bytes()).is_none());
-        // Where the cells are: in the text, one delimiter after each; else in the copy.
-        let (fields, in_text) = match unquoted {
-            Some(raw) => (raw, true),
-            None => match simdutf8::basic::from_utf8(record.as_slice()) {
-                Ok(copy) => (copy, false),
-                // The text was valid UTF-8 and cells split at ASCII bytes.
-                Err(_) => {
-                    return Err(FormatError::NotATable {
-                        looks_like: "text the CSV reader split inside a character".to_owned(),
-                    });
-                }
-            },
-        };
+        let text = self.text;
+        // Filled as a local: pushing through `self` reloads the vector every cell.
+        let mut cells = std::mem::take(&mut self.cells);
         cells.clear();
-        cells.extend((0..record.len()).map(|index| {
-            let range = record.range(index).unwrap_or_default();
-            let delimiters_before = if in_text { index } else { 0 };
-            trimmed(
-                fields,
-                range.start + delimiters_before,
-                range.end + delimiters_before,
-            )
-        }));
+        let mut start = at;
+        let content = text.as_bytes().get(at..end).unwrap_or_default();
+        for split in memchr::memchr_iter(self.delimiter, content) {
+            cells.push(trimmed(text, start, at + split));
+            start = at + split + 1;
+        }
+        cells.push(trimmed(text, start, end));
         let fed = lines.feed(
-            record_line,
+            line,
             &CsvRow {
-                text: fields,
-                cells,
+                text,
+                cells: &cells,
             },
             sink,
-        )?;
-        *last = Some((start, record_line, fed));
-        // Back to splitting lines once the reader stands at the start of a plain one.
-        let position = reader.position();
-        let next = at.saturating_add(usize::try_from(position.byte()).unwrap_or(usize::MAX));
-        let next_line = line + position.line() - 1;
-        let at_line_start = next == 0 || text.as_bytes().get(next - 1) == Some(&b'\n');
-        if plain_lines && at_line_start && plain_line(text.as_bytes(), next).is_some() {
-            return Ok((next, next_line));
+        );
+        self.cells = cells;
+        self.last = Some((at, line, fed?));
+        Ok(())
+    }
+
+    /// Reads records with the CSV reader from `at` (on `line`) until a plain line
+    /// follows (with `plain_lines`) or the text ends; returns where and on which line
+    /// it stopped.
+    fn read_records<S: RowSink>(
+        &mut self,
+        at: usize,
+        line: u64,
+        lines: &mut Lines,
+        sink: &mut S,
+    ) -> Result<(usize, u64), FormatError> {
+        let text = self.text;
+        let rest = text.get(at..).unwrap_or_default();
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(self.delimiter)
+            .from_reader(rest.as_bytes());
+        loop {
+            match reader.read_byte_record(&mut self.record) {
+                Ok(true) => {}
+                Ok(false) => return Ok((text.len(), line)),
+                Err(error) => {
+                    return Err(FormatError::NotATable {
+                        looks_like: format!("text the CSV reader cannot read ({error})"),
+                    });
+                }
+            }
+            let record = &self.record;
+            let (start, record_line) = record_start(rest, record.position());
+            let (start, record_line) = (at + start, line + record_line - 1);
+            // Unless the record held quotes, its cells are the file's own text between
+            // single-byte delimiters: slice them there rather than check the reader's
+            // copy for UTF-8 again. (Before its first quote, the copy is the text byte
+            // for byte.)
+            let width = record.as_slice().len() + record.len().saturating_sub(1);
+            let unquoted = text
+                .get(start..start.saturating_add(width))
+                .filter(|raw| memchr::memchr(b'"', raw.as_bytes()).is_none());
+            // Where the cells are: in the text, one delimiter after each; else in the copy.
+            let (fields, in_text) = match unquoted {
+                Some(raw) => (raw, true),
+                None => match simdutf8::basic::from_utf8(record.as_slice()) {
+                    Ok(copy) => (copy, false),
+                    // The text was valid UTF-8 and cells split at ASCII bytes.
+                    Err(_) => {
+                        return Err(FormatError::NotATable {
+                            looks_like: "text the CSV reader split inside a character".to_owned(),
+                        });
+                    }
+                },
+            };
+            self.cells.clear();
+            self.cells.extend((0..record.len()).map(|index| {
+                let range = record.range(index).unwrap_or_default();
+                let delimiters_before = if in_text { index } else { 0 };
+                trimmed(
+                    fields,
+                    range.start + delimiters_before,
+                    range.end + delimiters_before,
+                )
+            }));
+            let row = CsvRow {
+                text: fields,
+                cells: &self.cells,
+            };
+            let fed = lines.feed(record_line, &row, sink)?;
+            self.last = Some((start, record_line, fed));
+            // Back to splitting lines once the reader stands at the start of a plain one.
+            let position = reader.position();
+            let next = at.saturating_add(usize::try_from(position.byte()).unwrap_or(usize::MAX));
+            let next_line = line + position.line() - 1;
+            let at_line_start = next == 0 || text.as_bytes().get(next - 1) == Some(&b'\n');
+            if self.plain_lines && at_line_start && plain_line(text.as_bytes(), next).is_some() {
+                return Ok((next, next_line));
+            }
         }
     }
 }
