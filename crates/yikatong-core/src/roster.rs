@@ -1579,7 +1579,7 @@ impl Roster {
 fn by_beneficiary(roster: &Roster) -> BTreeMap<ResidentId, &RosterLine> {
     let mut map: BTreeMap<ResidentId, &RosterLine> = BTreeMap::new();
     for line in &roster.lines {
-        map.entry(line.facts.resident_id).or_insert(line);
+        map.entry(line.beneficiary()).or_insert(line);
     }
     map
 }
@@ -1642,7 +1642,7 @@ pub struct DiffEntry {
 impl DiffEntry {
     fn of(line: &RosterLine) -> DiffEntry {
         DiffEntry {
-            beneficiary: line.facts.resident_id,
+            beneficiary: line.beneficiary(),
             name: line.name.clone(),
             line_no: line.line_no,
             amount: line.amount,
@@ -1765,7 +1765,7 @@ impl HeldProjects {
                 continue;
             }
             for line in &roster.lines {
-                held.insert(line.facts.resident_id, roster.project.clone());
+                held.insert(line.beneficiary(), roster.project.clone());
                 held.insert(line.payee, roster.project.clone());
             }
         }
@@ -2245,9 +2245,8 @@ impl<'a> Checker<'a> {
         }
         for code in &self.excluded {
             let holds = |person| self.held.holds(person, code);
-            if holds(&line.facts.resident_id)
-                || (line.payee != line.facts.resident_id && holds(&line.payee))
-            {
+            let beneficiary = line.beneficiary();
+            if holds(&beneficiary) || (line.payee != beneficiary && holds(&line.payee)) {
                 out.push(Problem::new(
                     None,
                     *code,

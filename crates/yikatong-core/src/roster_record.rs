@@ -416,14 +416,9 @@ impl RosterRecordBuilder {
         line: u64,
         cells: impl IntoIterator<Item = Option<S>>,
     ) {
-        record.line = line;
-        if !Arc::ptr_eq(&record.columns, &self.columns) {
-            record.columns = Arc::clone(&self.columns);
-        }
+        self.restart(record, line);
         let text = &mut record.text;
         let spans = &mut record.spans;
-        text.clear();
-        spans.clear();
         let mut cells = cells.into_iter();
         for _ in 0..self.columns.len() {
             let cell = cells.next().flatten();
@@ -443,6 +438,16 @@ impl RosterRecordBuilder {
         self.last_len = text.len();
     }
 
+    /// Empties `record` for line `line` with this builder's columns, keeping its memory.
+    fn restart(&self, record: &mut RosterRecord, line: u64) {
+        record.line = line;
+        if !Arc::ptr_eq(&record.columns, &self.columns) {
+            record.columns = Arc::clone(&self.columns);
+        }
+        record.text.clear();
+        record.spans.clear();
+    }
+
     /// [`RosterRecordBuilder::record_into`] from one piece of text holding every cell:
     /// it is copied once, not cell by cell. `cells` are one per column, in column
     /// order, as byte ranges of `text`; `None` for a blank cell. A range that is not
@@ -454,12 +459,7 @@ impl RosterRecordBuilder {
         text: &str,
         cells: impl IntoIterator<Item = Option<(usize, usize)>>,
     ) {
-        record.line = line;
-        if !Arc::ptr_eq(&record.columns, &self.columns) {
-            record.columns = Arc::clone(&self.columns);
-        }
-        record.text.clear();
-        record.spans.clear();
+        self.restart(record, line);
         let fits = u32::try_from(text.len()).is_ok_and(|len| len < u32::MAX);
         if fits {
             record.text.push_str(text);

@@ -253,24 +253,24 @@ impl RowSink for RosterSink<'_, '_> {
             return Ok(());
         };
         // One cell per recognised column, in order (the builder's columns).
-        let recognised = self
-            .recognised
-            .iter()
-            .copied()
-            .filter(|&index| index < width);
         match row.spans() {
             // Cells in one text (CSV): the stretch holding them is copied at once.
             Some((text, spans)) => {
-                let present = |index: usize| spans.get(index).filter(|(start, end)| end > start);
-                let (from, to) = recognised
-                    .clone()
+                let present = |&index: &usize| {
+                    spans
+                        .get(index)
+                        .filter(|(start, end)| index < width && end > start)
+                };
+                let (from, to) = self
+                    .recognised
+                    .iter()
                     .filter_map(present)
                     .fold((usize::MAX, 0), |(from, to), &(start, end)| {
                         (from.min(start), to.max(end))
                     });
                 let stretch = text.get(from..to).unwrap_or_default();
-                let cells = self.recognised.iter().map(|&index| {
-                    let (start, end) = *present(index).filter(|_| index < width)?;
+                let cells = self.recognised.iter().map(|index| {
+                    let (start, end) = *present(index)?;
                     Some((start.checked_sub(from)?, end.checked_sub(from)?))
                 });
                 self.builder
