@@ -119,6 +119,13 @@ pub enum Error {
         /// The rule it broke.
         rule: RosterRule,
     },
+    /// A payment, batch or bank-result command refused, or a bad payment reference.
+    /// A refused command changes nothing.
+    #[error("payment: {rule}")]
+    Payment {
+        /// The rule it broke.
+        rule: crate::payment::PaymentRule,
+    },
     /// A review command refused: the roster's state, the command and the actor's role say
     /// where, the rule says why. A refused command changes nothing.
     #[error(

@@ -17,6 +17,7 @@ pub mod entitlement;
 mod error;
 pub mod facts;
 pub mod funding;
+pub mod payment;
 pub mod period;
 pub mod policy;
 pub mod project;
@@ -51,6 +52,11 @@ pub use entitlement::{Entitlement, Language, Missing, Outcome, Step, entitle};
 pub use error::{Error, Result};
 pub use facts::{AgeOn, BeneficiaryFacts, Quantities, Tags};
 pub use funding::{FundingShares, GovernmentLevel};
+pub use payment::{
+    BankResult, BankReturn, BatchKind, BatchStatus, FailureKind, FailureReason, InstructionId,
+    MAX_ATTEMPTS, Payer, PaymentBatch, PaymentId, PaymentInstruction, PaymentRule, ResultStatus,
+    sha256_hex,
+};
 pub use period::{Period, PeriodKind, PeriodRule};
 pub use policy::{Policy, PolicyRule};
 pub use project::{

@@ -162,4 +162,16 @@ pub enum FormatError {
         /// What the writer said.
         reason: String,
     },
+    /// A bank file (instruction file or result file) that breaks its layout or whose
+    /// summary disagrees with its lines. The whole file is refused: a bank rejects it
+    /// whole, and the ledger records nothing from it.
+    #[error("{file}, line {line}: {problem}")]
+    BankFile {
+        /// Which file: e.g. `instruction file`, `success file`, `failure file`, `pain.002`.
+        file: String,
+        /// One-based line (for XML, the line where the element starts; 0 for the file as a whole).
+        line: u64,
+        /// What is wrong: the field, the value and the rule.
+        problem: String,
+    },
 }

@@ -23,6 +23,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod bank;
 mod encoding;
 mod error;
 mod publicity;
@@ -30,6 +31,7 @@ mod roster;
 mod table;
 mod write;
 
+pub use bank::BankFile;
 pub use encoding::{CsvEncoding, InputEncoding, TextEncoding};
 pub use error::FormatError;
 pub use publicity::{write_publicity_csv, write_publicity_xlsx};
