@@ -17,6 +17,7 @@ pub mod entitlement;
 mod error;
 pub mod facts;
 pub mod funding;
+pub mod ledger;
 pub mod payment;
 pub mod period;
 pub mod policy;
@@ -52,6 +53,11 @@ pub use entitlement::{Entitlement, Language, Missing, Outcome, Step, entitle};
 pub use error::{Error, Result};
 pub use facts::{AgeOn, BeneficiaryFacts, Quantities, Tags};
 pub use funding::{FundingShares, GovernmentLevel};
+pub use ledger::{
+    BatchPlan, BatchSummary, CorrectionItem, CorrectionStatus, Finding, PaymentChange,
+    PaymentCommand, PaymentEvent, PaymentLedger, Preparation, ReconciliationReport, Recovery,
+    RecoveryStatus, ResultClass, Tally,
+};
 pub use payment::{
     BankResult, BankReturn, BatchKind, BatchStatus, FailureKind, FailureReason, InstructionId,
     MAX_ATTEMPTS, Payer, PaymentBatch, PaymentId, PaymentInstruction, PaymentRule, ResultStatus,

@@ -170,7 +170,9 @@ impl PaymentId {
 
     /// Reads 32 hexadecimal digits (either case).
     pub fn parse(text: &str) -> Result<PaymentId> {
-        parse_hex16(text.as_bytes()).map(PaymentId).ok_or_else(|| bad_reference(text))
+        parse_hex16(text.as_bytes())
+            .map(PaymentId)
+            .ok_or_else(|| bad_reference(text))
     }
 
     /// The 16 bytes.
@@ -296,7 +298,9 @@ impl InstructionId {
             }
             _ => return Err(bad_reference(text)),
         };
-        let payment_id = parse_hex16(id).map(PaymentId).ok_or_else(|| bad_reference(text))?;
+        let payment_id = parse_hex16(id)
+            .map(PaymentId)
+            .ok_or_else(|| bad_reference(text))?;
         Ok(InstructionId {
             payment_id,
             attempt,
@@ -712,7 +716,6 @@ pub enum ResultStatus {
 
 /// One line of a bank's result file.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct BankResult {
     /// The line (or, for XML, the line where the transaction's element starts).
     pub line: u64,
@@ -885,9 +888,15 @@ mod tests {
 
     #[test]
     fn result_texts_and_codes_map_to_one_vocabulary() {
-        assert_eq!(FailureKind::from_text("户名不符"), FailureKind::NameMismatch);
+        assert_eq!(
+            FailureKind::from_text("户名不符"),
+            FailureKind::NameMismatch
+        );
         assert_eq!(FailureKind::from_text("已销户"), FailureKind::AccountClosed);
-        assert_eq!(FailureKind::from_text("只进不出"), FailureKind::AccountBlocked);
+        assert_eq!(
+            FailureKind::from_text("只进不出"),
+            FailureKind::AccountBlocked
+        );
         assert_eq!(
             FailureKind::from_text("该户为非结算户,不能转帐"),
             FailureKind::AccountTypeForbidden
@@ -897,7 +906,10 @@ mod tests {
             FailureKind::InvalidAccount
         );
         assert_eq!(FailureKind::from_text("天气不好"), FailureKind::Unspecified);
-        assert_eq!(FailureKind::from_iso_code("AC07"), FailureKind::AccountClosed);
+        assert_eq!(
+            FailureKind::from_iso_code("AC07"),
+            FailureKind::AccountClosed
+        );
         assert_eq!(FailureKind::from_iso_code("DUPL"), FailureKind::Duplicate);
         let narr = FailureReason::from_iso("NARR", "账户已销户");
         assert_eq!(narr.kind, FailureKind::AccountClosed);

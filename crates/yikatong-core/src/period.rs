@@ -204,6 +204,21 @@ impl Period {
         }
     }
 
+    /// The period in Chinese as purposes and notices write it: 2026年11月,
+    /// 2026年第4季度, 2026年上半年, 2026年, 2026年11月26日.
+    pub fn label_zh(self) -> String {
+        let year = self.first.year();
+        let month = self.first.month() as u8;
+        match self.kind {
+            PeriodKind::Day => format!("{year}年{month}月{}日", self.first.day()),
+            PeriodKind::Month => format!("{year}年{month}月"),
+            PeriodKind::Quarter => format!("{year}年第{}季度", self.number()),
+            PeriodKind::HalfYear if self.number() == 1 => format!("{year}年上半年"),
+            PeriodKind::HalfYear => format!("{year}年下半年"),
+            PeriodKind::Year => format!("{year}年"),
+        }
+    }
+
     /// The first day of the period.
     pub const fn first_day(self) -> Date {
         self.first
@@ -489,6 +504,21 @@ mod tests {
             Err(Error::Period { rule, .. }) => Some(rule),
             _ => None,
         }
+    }
+
+    #[test]
+    fn chinese_labels_name_the_period() -> TestResult {
+        for (text, label) in [
+            ("2026-11", "2026年11月"),
+            ("2026Q4", "2026年第4季度"),
+            ("2026H1", "2026年上半年"),
+            ("2026H2", "2026年下半年"),
+            ("2026", "2026年"),
+            ("2026-11-26", "2026年11月26日"),
+        ] {
+            assert_eq!(Period::parse(text)?.label_zh(), label);
+        }
+        Ok(())
     }
 
     #[test]

@@ -3,5 +3,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod bank;
 pub mod ids;
 pub mod population;
+
+pub use bank::{Adversity, BankAnswer, BankSimulator, SimulatedInstruction};
