@@ -1203,8 +1203,23 @@ impl PaymentLedger {
             .received
             .contains(&bank_return.sha256.to_ascii_lowercase())
         {
-            let mut report = self.reconcile(&bank_return, on);
-            report.replayed = true;
+            // Recorded before: every line is a repeat, whatever happened since.
+            let mut report = ReconciliationReport {
+                source: bank_return.source,
+                batch_id: bank_return.batch_id,
+                replayed: true,
+                file_rejected: bank_return.rejected,
+                tallies: BTreeMap::new(),
+                findings: Vec::new(),
+            };
+            let repeats = report
+                .tallies
+                .entry(ResultClass::DuplicateIdentical)
+                .or_default();
+            for result in &bank_return.results {
+                repeats.count += 1;
+                repeats.fen += result.amount.map_or(0, Amount::to_fen);
+            }
             return Ok((None, report));
         }
         let report = self.reconcile(&bank_return, on);
@@ -2786,5 +2801,497 @@ mod tests {
         assert_eq!(back, events);
         assert_eq!(PaymentLedger::replay(&back), ledger);
         Ok(())
+    }
+}
+
+/// Model-based property test: random interleavings of exports, rejections, results
+/// in every adversarial shape, replays, late successes, returns, corrections,
+/// reissues, withdrawals and recoveries.
+#[cfg(test)]
+mod model {
+    use super::tests::{Setting, account, approve, roster};
+    use super::*;
+    use proptest::prelude::*;
+    use time::macros::date;
+
+    const ON: Date = date!(2026 - 11 - 02);
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Export(u8),
+        RejectFile(u8),
+        Results {
+            batch: u8,
+            lines: Vec<(u8, u8)>,
+            complete: bool,
+            echo_attempt: bool,
+            stranger: bool,
+        },
+        LateSuccess(u8, u8),
+        Return(u8),
+        Replay(u8),
+        Fix(u8, u8),
+        Reissue,
+        CancelBatch(u8),
+        Close(u8),
+        Recover(u8),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            3 => any::<u8>().prop_map(Op::Export),
+            1 => any::<u8>().prop_map(Op::RejectFile),
+            6 => (
+                any::<u8>(),
+                proptest::collection::vec((any::<u8>(), 0u8..12), 0..8),
+                any::<bool>(),
+                any::<bool>(),
+                proptest::bool::weighted(0.1),
+            )
+                .prop_map(|(batch, lines, complete, echo_attempt, stranger)| Op::Results {
+                    batch,
+                    lines,
+                    complete,
+                    echo_attempt,
+                    stranger,
+                }),
+            2 => (any::<u8>(), any::<u8>()).prop_map(|(p, a)| Op::LateSuccess(p, a)),
+            1 => any::<u8>().prop_map(Op::Return),
+            2 => any::<u8>().prop_map(Op::Replay),
+            4 => (any::<u8>(), prop_oneof![4 => Just(0u8), 1 => Just(1u8), 1 => Just(2u8)])
+                .prop_map(|(i, how)| Op::Fix(i, how)),
+            3 => Just(Op::Reissue),
+            1 => any::<u8>().prop_map(Op::CancelBatch),
+            1 => any::<u8>().prop_map(Op::Close),
+            1 => any::<u8>().prop_map(Op::Recover),
+        ]
+    }
+
+    struct World {
+        ledger: PaymentLedger,
+        events: Vec<PaymentEvent>,
+        returns: Vec<BankReturn>,
+        files: u32,
+        setting: Setting,
+        entitlement: FastMap<PaymentId, Amount>,
+    }
+
+    fn pick<T>(items: &[T], selector: u8) -> Option<&T> {
+        (!items.is_empty()).then(|| &items[usize::from(selector) % items.len()])
+    }
+
+    impl World {
+        fn next_hash(&mut self) -> String {
+            self.files += 1;
+            crate::payment::sha256_hex(&self.files.to_le_bytes())
+        }
+
+        fn batch_ids(&self) -> Vec<String> {
+            self.ledger.batches().map(|b| b.id.clone()).collect()
+        }
+
+        fn command(&mut self, command: PaymentCommand) {
+            let before = self.ledger.clone();
+            match self.ledger.execute(command, "actor", ON) {
+                Ok(event) => self.events.push(event),
+                Err(_) => assert_eq!(self.ledger, before, "a refused command changed the ledger"),
+            }
+        }
+
+        fn receive(&mut self, bank_return: BankReturn) {
+            let before = self.ledger.clone();
+            let seen = self.ledger.received.contains(&bank_return.sha256);
+            match self.ledger.receive(bank_return.clone(), "bank", ON) {
+                Ok((event, _)) => {
+                    if seen {
+                        assert_eq!(self.ledger, before, "a replayed file changed the ledger");
+                    }
+                    self.events.extend(event);
+                    self.returns.push(bank_return);
+                }
+                Err(_) => assert_eq!(self.ledger, before, "a refused file changed the ledger"),
+            }
+        }
+
+        fn results(&mut self, op: &Op) {
+            let Op::Results {
+                batch,
+                lines,
+                complete,
+                echo_attempt,
+                stranger,
+            } = op
+            else {
+                return;
+            };
+            let ids = self.batch_ids();
+            let sent: Vec<String> = ids
+                .iter()
+                .filter(|id| {
+                    self.ledger
+                        .record(id)
+                        .is_ok_and(|(i, _)| self.ledger.was_sent(i))
+                })
+                .cloned()
+                .collect();
+            let from = if sent.is_empty() || *batch % 5 == 0 {
+                &ids
+            } else {
+                &sent
+            };
+            let Some(batch_id) = pick(from, *batch).cloned() else {
+                return;
+            };
+            let Some(batch) = self.ledger.batch(&batch_id).cloned() else {
+                return;
+            };
+            let mut results = Vec::new();
+            for (n, &(line, shape)) in lines.iter().enumerate() {
+                let Some(instruction) = pick(&batch.instructions, line) else {
+                    continue;
+                };
+                let mut reference = instruction.instruction_id();
+                if !echo_attempt {
+                    reference.attempt = None;
+                }
+                let kinds = [
+                    FailureKind::AccountClosed,
+                    FailureKind::AccountBlocked,
+                    FailureKind::NameMismatch,
+                    FailureKind::InsufficientFunds,
+                ];
+                let status = match shape {
+                    0..=3 => ResultStatus::Settled,
+                    4..=7 => ResultStatus::Failed {
+                        reason: FailureReason::of_kind(kinds[usize::from(shape - 4)]),
+                    },
+                    8 => ResultStatus::Pending,
+                    _ => ResultStatus::Settled,
+                };
+                results.push(BankResult {
+                    line: n as u64 + 2,
+                    reference,
+                    status,
+                    amount: Amount::from_fen(instruction.amount.to_fen() + i64::from(shape == 9))
+                        .ok(),
+                    name: Some(if shape == 10 {
+                        "别人".into()
+                    } else {
+                        instruction.account.holder_name.clone()
+                    }),
+                    account: None,
+                });
+            }
+            if *stranger {
+                results.push(BankResult {
+                    line: 99,
+                    reference: PaymentId::from_bytes([9; 16]).instruction_id(1),
+                    status: ResultStatus::Settled,
+                    amount: None,
+                    name: None,
+                    account: None,
+                });
+            }
+            let sha256 = self.next_hash();
+            self.receive(BankReturn {
+                source: "model".into(),
+                sha256,
+                batch_id: Some(batch_id),
+                complete: *complete,
+                rejected: None,
+                results,
+            });
+        }
+
+        /// Every attempt of every payment: (payment, instruction, batch id).
+        fn attempts(&self) -> Vec<(PaymentInstruction, String)> {
+            self.ledger
+                .batches()
+                .flat_map(|b| b.instructions.iter().map(|i| (i.clone(), b.id.clone())))
+                .collect()
+        }
+
+        fn step(&mut self, op: &Op) {
+            let ids = self.batch_ids();
+            match op {
+                Op::Export(n) => {
+                    let waiting: Vec<String> = ids
+                        .iter()
+                        .filter(|id| {
+                            matches!(
+                                self.ledger.batch_status(id),
+                                Some(BatchStatus::Prepared | BatchStatus::Rejected)
+                            )
+                        })
+                        .cloned()
+                        .collect();
+                    let from = if waiting.is_empty() || *n % 5 == 0 {
+                        &ids
+                    } else {
+                        &waiting
+                    };
+                    if let Some(batch_id) = pick(from, *n).cloned() {
+                        let sha256 = self.next_hash();
+                        self.command(PaymentCommand::Export {
+                            file_name: format!("{batch_id}.txt"),
+                            batch_id,
+                            sha256,
+                        });
+                    }
+                }
+                Op::RejectFile(n) => {
+                    if let Some(batch_id) = pick(&ids, *n).cloned() {
+                        let sha256 = self.next_hash();
+                        self.receive(BankReturn {
+                            source: "rejection".into(),
+                            sha256,
+                            batch_id: Some(batch_id),
+                            complete: true,
+                            rejected: Some(FailureReason::of_kind(FailureKind::FormatInvalid)),
+                            results: Vec::new(),
+                        });
+                    }
+                }
+                Op::Results { .. } => self.results(op),
+                Op::LateSuccess(p, a) | Op::Return(p @ a) => {
+                    let attempts = self.attempts();
+                    if let Some((instruction, batch_id)) =
+                        pick(&attempts, p.wrapping_add(a.wrapping_mul(7))).cloned()
+                    {
+                        let status = if matches!(op, Op::Return(_)) {
+                            ResultStatus::Returned {
+                                reason: FailureReason::from_text("已销户,退票"),
+                            }
+                        } else {
+                            ResultStatus::Settled
+                        };
+                        let sha256 = self.next_hash();
+                        self.receive(BankReturn {
+                            source: "later".into(),
+                            sha256,
+                            batch_id: Some(batch_id),
+                            complete: false,
+                            rejected: None,
+                            results: vec![BankResult {
+                                line: 2,
+                                reference: instruction.instruction_id(),
+                                status,
+                                amount: Some(instruction.amount),
+                                name: None,
+                                account: None,
+                            }],
+                        });
+                    }
+                }
+                Op::Replay(n) => {
+                    if let Some(old) = pick(&self.returns, *n).cloned() {
+                        self.receive(old);
+                    }
+                }
+                Op::Fix(n, how) => {
+                    let queue: Vec<CorrectionItem> = self.ledger.corrections().cloned().collect();
+                    if let Some(item) = pick(&queue, *n) {
+                        let payment_id = item.payment_id;
+                        let command = match how {
+                            0 => match account("ICBC", 900 + u32::from(*n), "新户名") {
+                                Ok(account) => PaymentCommand::CorrectAccount {
+                                    payment_id,
+                                    account,
+                                },
+                                Err(_) => return,
+                            },
+                            1 => PaymentCommand::Release {
+                                payment_id,
+                                note: "funded".into(),
+                            },
+                            _ => PaymentCommand::CancelPayment {
+                                payment_id,
+                                reason: "stopped".into(),
+                            },
+                        };
+                        self.command(command);
+                    }
+                }
+                Op::Reissue => {
+                    let counted_before: Vec<PaymentId> = self
+                        .entitlement
+                        .keys()
+                        .filter(|id| self.ledger.counted_attempt(id).is_some())
+                        .copied()
+                        .collect();
+                    if let Ok(events) = self
+                        .ledger
+                        .prepare_reissue(&self.setting.plan(ON), "finance")
+                    {
+                        for event in &events {
+                            if let PaymentChange::BatchPrepared { batch } = &event.change {
+                                for instruction in &batch.instructions {
+                                    assert!(
+                                        !counted_before.contains(&instruction.payment_id),
+                                        "a settled payment entered a reissue batch"
+                                    );
+                                }
+                            }
+                        }
+                        self.ledger.apply_all(&events);
+                        self.events.extend(events);
+                    }
+                }
+                Op::CancelBatch(n) => {
+                    if let Some(batch_id) = pick(&ids, *n).cloned() {
+                        self.command(PaymentCommand::CancelBatch { batch_id });
+                    }
+                }
+                Op::Close(n) => {
+                    if let Some(batch_id) = pick(&ids, *n).cloned() {
+                        self.command(PaymentCommand::Close { batch_id });
+                    }
+                }
+                Op::Recover(n) => {
+                    let due: Vec<Recovery> = self.ledger.recoveries().cloned().collect();
+                    if let Some(recovery) = pick(&due, *n) {
+                        self.command(PaymentCommand::RecordRecovery {
+                            payment_id: recovery.payment_id,
+                            attempt: recovery.attempt,
+                            note: "扣回".into(),
+                        });
+                    }
+                }
+            }
+        }
+
+        fn check(&self) {
+            for record in &self.ledger.batches {
+                let summary = self.ledger.batch_summary(&record.batch.id);
+                let Ok(summary) = summary else {
+                    panic!("no summary");
+                };
+                assert!(summary.balances(), "{summary:?}");
+                let pending = record
+                    .outcomes
+                    .iter()
+                    .filter(|o| o.state == AttemptState::Pending)
+                    .count();
+                assert_eq!(pending, record.pending);
+                assert_eq!(summary.pending.count as usize, pending);
+            }
+            for (payment_id, record) in &self.ledger.payments {
+                let attempts: Vec<(u8, AttemptState, Amount)> = record
+                    .locations()
+                    .map(|loc| {
+                        let instruction = self.ledger.instruction(loc);
+                        (
+                            instruction.attempt,
+                            self.ledger.outcome(loc).state,
+                            instruction.amount,
+                        )
+                    })
+                    .collect();
+                let paid: Vec<u8> = attempts
+                    .iter()
+                    .filter(|a| a.1 == AttemptState::Settled)
+                    .map(|a| a.0)
+                    .collect();
+                if let Some(counted) = record.counted {
+                    assert!(
+                        paid.contains(&counted),
+                        "counted attempt {counted} is not paid"
+                    );
+                    assert!(
+                        !self
+                            .ledger
+                            .corrections
+                            .get(payment_id)
+                            .is_some_and(|item| !matches!(
+                                item.status,
+                                CorrectionStatus::Cancelled { .. }
+                            )),
+                        "a settled payment waits for a reissue"
+                    );
+                } else {
+                    assert!(
+                        paid.is_empty()
+                            || paid.iter().all(|a| {
+                                self.ledger
+                                    .recoveries
+                                    .get(&(*payment_id, *a))
+                                    .is_some_and(|r| {
+                                        matches!(
+                                            r.status,
+                                            RecoveryStatus::Due | RecoveryStatus::Recovered
+                                        )
+                                    })
+                            })
+                    );
+                }
+                // Money: what the bank paid, less what is to be or was recovered,
+                // never exceeds the entitlement.
+                let entitled = self
+                    .entitlement
+                    .get(payment_id)
+                    .copied()
+                    .unwrap_or_default();
+                let paid_fen: i64 = attempts
+                    .iter()
+                    .filter(|a| a.1 == AttemptState::Settled)
+                    .map(|a| a.2.to_fen())
+                    .sum();
+                let recovering: i64 = self
+                    .ledger
+                    .recoveries
+                    .values()
+                    .filter(|r| {
+                        r.payment_id == *payment_id
+                            && matches!(r.status, RecoveryStatus::Due | RecoveryStatus::Recovered)
+                    })
+                    .map(|r| r.amount.to_fen())
+                    .sum();
+                assert!(
+                    paid_fen - recovering <= entitled.to_fen(),
+                    "payment {payment_id}: paid {paid_fen} fen, recovering {recovering}, \
+                     entitled {entitled}"
+                );
+                let counted_fen = record.counted.map_or(0, |_| entitled.to_fen());
+                assert!(counted_fen <= entitled.to_fen());
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+        #[test]
+        fn money_is_never_paid_twice_and_batches_always_balance(
+            amounts in proptest::collection::vec(1i64..50_000, 1..6),
+            ops in proptest::collection::vec(op(), 1..60),
+        ) {
+            let setting = Setting::new().map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let roster = roster("R1", &amounts, &["NXS", "ICBC"])
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let review = approve(&roster).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let ledger = PaymentLedger::new();
+            let prepared = ledger
+                .prepare(&setting.plan(ON), &[(&roster, &review)], "finance")
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let mut world = World {
+                ledger,
+                events: prepared.events.clone(),
+                returns: Vec::new(),
+                files: 0,
+                setting,
+                entitlement: FastMap::default(),
+            };
+            world.ledger.apply_all(&prepared.events);
+            for batch in world.ledger.batches() {
+                for instruction in &batch.instructions {
+                    world.entitlement.insert(instruction.payment_id, instruction.amount);
+                }
+            }
+            for op in &ops {
+                world.step(op);
+                world.check();
+            }
+            prop_assert_eq!(PaymentLedger::replay(&world.events), world.ledger);
+        }
     }
 }
