@@ -4,7 +4,9 @@
 #![deny(missing_docs)]
 
 pub mod bank;
+pub mod bank_files;
 pub mod ids;
 pub mod population;
 
 pub use bank::{Adversity, BankAnswer, BankSimulator, SimulatedInstruction};
+pub use bank_files::{FileAnswer, answer_agency_file};
