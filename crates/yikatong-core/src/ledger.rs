@@ -420,6 +420,22 @@ pub enum ResultClass {
 }
 
 impl ResultClass {
+    /// Every class, in order.
+    pub const ALL: [ResultClass; 12] = [
+        ResultClass::Settled,
+        ResultClass::Failed,
+        ResultClass::Returned,
+        ResultClass::LateSuccess,
+        ResultClass::PossibleDuplicate,
+        ResultClass::Pending,
+        ResultClass::Missing,
+        ResultClass::Unknown,
+        ResultClass::AmountMismatch,
+        ResultClass::NameMismatch,
+        ResultClass::DuplicateIdentical,
+        ResultClass::Conflicting,
+    ];
+
     /// Whether lines of the class need someone to look at them.
     pub const fn needs_attention(self) -> bool {
         !matches!(
@@ -705,6 +721,23 @@ impl PaymentLedger {
             let county = roster.township().truncate(RegionLevel::County);
             let holds = review.holds();
             seen.reserve(roster.lines().len());
+            // A roster pays through a handful of banks: its groups are found by a
+            // short scan, each sized up front and its agreement checked once.
+            let mut local: Vec<(CompactString, Vec<PaymentInstruction>)> = Vec::new();
+            let mut sizes: Vec<(&str, usize)> = Vec::new();
+            for account in roster
+                .lines()
+                .iter()
+                .filter_map(|line| line.account.as_ref())
+            {
+                match sizes
+                    .iter_mut()
+                    .find(|(bank, _)| *bank == account.bank_code)
+                {
+                    Some((_, size)) => *size += 1,
+                    None => sizes.push((&account.bank_code, 1)),
+                }
+            }
             for line in roster.lines() {
                 if holds.contains_key(&line.line_no) {
                     preparation
@@ -755,13 +788,28 @@ impl PaymentLedger {
                     });
                     continue;
                 };
-                check_agreement(plan, account, roster.township(), roster.id(), line.line_no)?;
-                let key = GroupKey {
-                    period: roster.period(),
-                    county,
-                    bank_code: account.bank_code.clone(),
+                let position = match local
+                    .iter()
+                    .position(|(bank, _)| *bank == account.bank_code)
+                {
+                    Some(position) => position,
+                    None => {
+                        check_agreement(
+                            plan,
+                            account,
+                            roster.township(),
+                            roster.id(),
+                            line.line_no,
+                        )?;
+                        let size = sizes
+                            .iter()
+                            .find(|(bank, _)| *bank == account.bank_code)
+                            .map_or(0, |(_, size)| *size);
+                        local.push((account.bank_code.clone(), Vec::with_capacity(size)));
+                        local.len() - 1
+                    }
                 };
-                groups.entry(key).or_default().push(PaymentInstruction {
+                local[position].1.push(PaymentInstruction {
                     payment_id,
                     attempt: 1,
                     roster_id: roster_id.clone(),
@@ -773,6 +821,19 @@ impl PaymentLedger {
                     amount: line.amount,
                     purpose: purpose.clone(),
                 });
+            }
+            for (bank_code, instructions) in local {
+                let key = GroupKey {
+                    period: roster.period(),
+                    county,
+                    bank_code,
+                };
+                let group = groups.entry(key).or_default();
+                if group.is_empty() {
+                    *group = instructions;
+                } else {
+                    group.extend(instructions);
+                }
             }
         }
         if groups.is_empty() && queued.is_empty() {
@@ -1410,10 +1471,18 @@ impl PaymentLedger {
         let mut answered =
             hint.map(|index| vec![false; self.batches[index as usize].outcomes.len()]);
         let mut touched: Vec<u32> = Vec::new();
+        // Tallies in an array while lines are read: one map entry per class at the end.
+        let mut tallies = [Tally::default(); 12];
         for result in &bank_return.results {
-            let class = self.record_result(result, hint, on, &mut report, &mut touched);
+            let class =
+                self.record_result(result, hint, on, &mut report, &mut tallies, &mut touched);
             if let (Some(loc), Some(answered)) = (class, answered.as_mut()) {
                 answered[loc.index as usize] = true;
+            }
+        }
+        for (class, tally) in ResultClass::ALL.into_iter().zip(tallies) {
+            if tally.count > 0 {
+                report.tallies.insert(class, tally);
             }
         }
         if let (Some(index), Some(answered), true) = (hint, answered, bank_return.complete) {
@@ -1470,6 +1539,7 @@ impl PaymentLedger {
         hint: Option<u32>,
         on: Date,
         report: &mut ReconciliationReport,
+        tallies: &mut [Tally; 12],
         touched: &mut Vec<u32>,
     ) -> Option<Loc> {
         let payment_id = result.reference.payment_id;
@@ -1477,7 +1547,7 @@ impl PaymentLedger {
         let loc = match located {
             Ok(loc) => loc,
             Err(detail) => {
-                let tally = report.tallies.entry(ResultClass::Unknown).or_default();
+                let tally = &mut tallies[ResultClass::Unknown as usize];
                 tally.count += 1;
                 tally.fen += result.amount.map_or(0, Amount::to_fen);
                 report.findings.push(Finding {
@@ -1531,7 +1601,7 @@ impl PaymentLedger {
             ResultStatus::Failed { reason } => self.fail_attempt(loc, reason, on, touched),
             ResultStatus::Returned { reason } => self.return_attempt(loc, reason, on, touched),
         };
-        report.tallies.entry(class).or_default().add(amount);
+        tallies[class as usize].add(amount);
         if class.needs_attention() {
             report.findings.push(Finding {
                 line: result.line,

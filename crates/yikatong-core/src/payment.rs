@@ -159,7 +159,8 @@ impl PaymentId {
             hasher.update((part.len() as u64).to_le_bytes());
             hasher.update(part);
         }
-        hasher.update(period.to_string().as_bytes());
+        // The period's text without an allocation per line.
+        let _ = fmt::Write::write_fmt(&mut HashText(&mut hasher), format_args!("{period}"));
         hasher.update(line_no.to_le_bytes());
         hasher.update(payee.as_str().as_bytes());
         let digest = hasher.finalize();
@@ -200,6 +201,16 @@ impl PaymentId {
             payment_id: *self,
             attempt: Some(attempt),
         }
+    }
+}
+
+/// Feeds formatted text straight into a hash.
+struct HashText<'a>(&'a mut Sha256);
+
+impl fmt::Write for HashText<'_> {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        self.0.update(text.as_bytes());
+        Ok(())
     }
 }
 
