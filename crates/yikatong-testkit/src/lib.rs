@@ -9,4 +9,4 @@ pub mod ids;
 pub mod population;
 
 pub use bank::{Adversity, BankAnswer, BankSimulator, SimulatedInstruction};
-pub use bank_files::{FileAnswer, answer_agency_file};
+pub use bank_files::{FileAnswer, IsoAnswer, answer_agency_file, answer_pain001};
