@@ -6,20 +6,20 @@
 //!
 //! Runs with mimalloc, like the roster bench (see there why).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use time::macros::{date, datetime};
 use yikatong::formats::{
-    AgencyProfile, ReadOptions, read_roster, write_agency_file, write_pain001,
+    AgencyProfile, BankFile, ReadOptions, read_roster, write_agency_file, write_pain001,
 };
-use yikatong::review::{Actor, ReviewCommand, ReviewContext, Role};
 use yikatong::{
-    BatchPlan, HeldProjects, IntakeMode, Payer, PaymentChange, PaymentCommand, PaymentLedger,
-    Period, PolicyCatalog, RegionLevel, Review, Roster, RosterHeader, WorkCalendar,
+    BatchPlan, HeldProjects, IntakeMode, Payer, PaymentBatch, PaymentChange, PaymentCommand,
+    PaymentLedger, Period, PolicyCatalog, RegionLevel, Review, Roster, RosterHeader, WorkCalendar,
 };
 use yikatong_testkit::BankSimulator;
+use yikatong_testkit::payments::approve_for_payment;
 use yikatong_testkit::population::{Township, TownshipSpec};
 
 #[global_allocator]
@@ -54,39 +54,8 @@ fn setup() -> Result<Setup, Box<dyn std::error::Error>> {
         IntakeMode::Lenient,
         date!(2026 - 03 - 02),
     )?;
-    let review = approve(&roster)?;
+    let review = approve_for_payment(&roster, date!(2026 - 03 - 02))?;
     Ok((town, catalog, roster, review))
-}
-
-fn approve(roster: &Roster) -> Result<Review, Box<dyn std::error::Error>> {
-    let clerk = Actor::new("c1", "乌云", Role::TownshipClerk);
-    let reviewer = Actor::new("r1", "张三", Role::DepartmentReviewer);
-    let finance = Actor::new("f1", "李四", Role::FinanceOfficer);
-    let calendar = WorkCalendar::weekdays_only();
-    let lines: BTreeSet<u32> = roster.lines().iter().map(|line| line.line_no).collect();
-    let hash = roster.content_hash();
-    let on = |today| ReviewContext {
-        today,
-        calendar: &calendar,
-        publicity_working_days: 7,
-        lines: &lines,
-        content_hash: &hash,
-    };
-    let mut review = Review::new(&clerk, date!(2026 - 03 - 02))?;
-    let start = ReviewCommand::StartPublicity { starts: None };
-    review.execute(&start, &clerk, &on(date!(2026 - 03 - 02)))?;
-    review.execute(&ReviewCommand::Submit, &clerk, &on(date!(2026 - 03 - 16)))?;
-    review.execute(
-        &ReviewCommand::DepartmentApprove,
-        &reviewer,
-        &on(date!(2026 - 03 - 17)),
-    )?;
-    review.execute(
-        &ReviewCommand::FinanceApprove,
-        &finance,
-        &on(date!(2026 - 03 - 18)),
-    )?;
-    Ok(review)
 }
 
 fn payments(c: &mut Criterion) {
@@ -126,30 +95,27 @@ fn payments(c: &mut Criterion) {
     let mut group = c.benchmark_group("payments");
     group.throughput(Throughput::Elements(lines));
     group.sample_size(10);
+    // Prepare the batches and write each one's file with `write`.
+    let build_and_export = |write: &dyn Fn(&PaymentBatch) -> Option<BankFile>| {
+        let prepared = PaymentLedger::new()
+            .prepare(&plan, black_box(&rosters), "finance")
+            .ok()?;
+        let mut files = Vec::new();
+        for event in &prepared.events {
+            if let PaymentChange::BatchPrepared { batch } = &event.change {
+                files.push(write(batch)?);
+            }
+        }
+        Some((prepared, files))
+    };
     group.bench_function("build_and_export_agency_1m", |b| {
         b.iter_with_large_drop(|| {
-            let ledger = PaymentLedger::new();
-            let prepared = ledger.prepare(&plan, black_box(&rosters), "finance").ok()?;
-            let mut files = Vec::new();
-            for event in &prepared.events {
-                if let PaymentChange::BatchPrepared { batch } = &event.change {
-                    files.push(write_agency_file(batch, &profile).ok()?);
-                }
-            }
-            Some((prepared, files))
+            build_and_export(&|batch| write_agency_file(batch, &profile).ok())
         })
     });
     group.bench_function("build_and_export_pain001_1m", |b| {
         b.iter_with_large_drop(|| {
-            let ledger = PaymentLedger::new();
-            let prepared = ledger.prepare(&plan, black_box(&rosters), "finance").ok()?;
-            let mut files = Vec::new();
-            for event in &prepared.events {
-                if let PaymentChange::BatchPrepared { batch } = &event.change {
-                    files.push(write_pain001(batch, datetime!(2026-03-20 09:00)).ok()?);
-                }
-            }
-            Some((prepared, files))
+            build_and_export(&|batch| write_pain001(batch, datetime!(2026-03-20 09:00)).ok())
         })
     });
 

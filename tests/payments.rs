@@ -4,18 +4,19 @@
 //! reconciled, failures are corrected and reissued, and through it all every batch
 //! balances and no payment counts twice.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
+use time::Date;
 use time::macros::{date, datetime};
 use yikatong::formats::{
-    AgencyProfile, ReadOptions, read_agency_results, read_pain002, read_roster, write_agency_file,
-    write_pain001,
+    AgencyProfile, BankFile, ReadOptions, read_agency_results, read_pain002, read_roster,
+    write_agency_file, write_pain001,
 };
-use yikatong::review::{Actor, ReviewCommand, ReviewContext, Role};
 use yikatong::{
-    BatchPlan, HeldProjects, IntakeMode, Payer, PaymentCommand, PaymentLedger, Period,
-    PolicyCatalog, RegionLevel, ResultClass, Review, Roster, RosterHeader, WorkCalendar,
+    BatchPlan, HeldProjects, IntakeMode, Payer, PaymentBatch, PaymentCommand, PaymentLedger,
+    Period, PolicyCatalog, RegionLevel, ResultClass, Review, Roster, RosterHeader, WorkCalendar,
 };
+use yikatong_testkit::payments::approve_for_payment;
 use yikatong_testkit::population::{Township, TownshipSpec};
 use yikatong_testkit::{
     Adversity, BankSimulator, FileAnswer, IsoAnswer, answer_agency_file, answer_pain001,
@@ -43,37 +44,27 @@ fn approved(
         IntakeMode::Lenient,
         date!(2026 - 03 - 02),
     )?;
-    let clerk = Actor::new("c1", "乌云", Role::TownshipClerk);
-    let reviewer = Actor::new("r1", "张三", Role::DepartmentReviewer);
-    let finance = Actor::new("f1", "李四", Role::FinanceOfficer);
-    let calendar = WorkCalendar::weekdays_only();
-    let lines: BTreeSet<u32> = roster.lines().iter().map(|line| line.line_no).collect();
-    let hash = roster.content_hash();
-    let on = |today| ReviewContext {
-        today,
-        calendar: &calendar,
-        publicity_working_days: 7,
-        lines: &lines,
-        content_hash: &hash,
-    };
-    let mut review = Review::new(&clerk, date!(2026 - 03 - 02))?;
-    review.execute(
-        &ReviewCommand::StartPublicity { starts: None },
-        &clerk,
-        &on(date!(2026 - 03 - 02)),
-    )?;
-    review.execute(&ReviewCommand::Submit, &clerk, &on(date!(2026 - 03 - 16)))?;
-    review.execute(
-        &ReviewCommand::DepartmentApprove,
-        &reviewer,
-        &on(date!(2026 - 03 - 17)),
-    )?;
-    review.execute(
-        &ReviewCommand::FinanceApprove,
-        &finance,
-        &on(date!(2026 - 03 - 18)),
-    )?;
+    let review = approve_for_payment(&roster, date!(2026 - 03 - 02))?;
     Ok((roster, review))
+}
+
+/// Records that `file` went out for `batch`.
+fn export(
+    ledger: &mut PaymentLedger,
+    batch: &PaymentBatch,
+    file: &BankFile,
+    on: Date,
+) -> TestResult {
+    ledger.execute(
+        PaymentCommand::Export {
+            batch_id: batch.id.clone(),
+            file_name: file.file_name.clone(),
+            sha256: file.sha256.clone(),
+        },
+        "finance",
+        on,
+    )?;
+    Ok(())
 }
 
 #[test]
@@ -124,15 +115,7 @@ fn a_payment_cycle_through_bank_files_never_pays_twice() -> TestResult {
     let mut strangers = 0;
     for batch in &batches {
         let file = write_agency_file(batch, &profile)?;
-        ledger.execute(
-            PaymentCommand::Export {
-                batch_id: batch.id.clone(),
-                file_name: file.file_name.clone(),
-                sha256: file.sha256.clone(),
-            },
-            "finance",
-            on,
-        )?;
+        export(&mut ledger, batch, &file, on)?;
         let FileAnswer::Results { first, .. } =
             answer_agency_file(&bank, &batch.id, &file.bytes, &profile, on)
         else {
@@ -181,15 +164,7 @@ fn a_payment_cycle_through_bank_files_never_pays_twice() -> TestResult {
     for batch in &reissued {
         assert!(batch.instructions.iter().all(|line| line.attempt == 2));
         let file = write_pain001(batch, datetime!(2026-03-25 09:00))?;
-        ledger.execute(
-            PaymentCommand::Export {
-                batch_id: batch.id.clone(),
-                file_name: file.file_name.clone(),
-                sha256: file.sha256.clone(),
-            },
-            "finance",
-            on,
-        )?;
+        export(&mut ledger, batch, &file, on)?;
         let IsoAnswer::Reports { first, .. } =
             answer_pain001(&honest, &file.bytes, datetime!(2026-03-26 18:00))
         else {

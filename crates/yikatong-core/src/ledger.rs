@@ -25,7 +25,7 @@ use time::Date;
 use crate::payment::{check_file_hash, fail};
 use crate::register::FastMap;
 use crate::{
-    AgencyAgreement, Amount, BankResult, BankReturn, BatchKind, BatchStatus, Error, FailureKind,
+    AgencyAgreement, Amount, BankResult, BankReturn, BatchKind, BatchStatus, FailureKind,
     FailureReason, InstructionId, MAX_ATTEMPTS, PayeeAccount, Payer, PaymentBatch, PaymentId,
     PaymentInstruction, PaymentRule, Period, RegionCode, RegionLevel, ResidentId, Result,
     ResultStatus, Review, ReviewStatus, Roster, SubsidyProject, WorkCalendar,
@@ -1062,7 +1062,7 @@ impl PaymentLedger {
                 payment_id,
                 account,
             } => {
-                let item = self.queued(payment_id, &[false, true])?;
+                let item = self.queued(payment_id, true)?;
                 if let Some(failed) = &item.account {
                     if item.reason.kind.needs_account_fix()
                         && failed.number == account.number
@@ -1086,7 +1086,7 @@ impl PaymentLedger {
                 }
             }
             PaymentCommand::Release { payment_id, note } => {
-                let item = self.queued(payment_id, &[false, false])?;
+                let item = self.queued(payment_id, false)?;
                 if item.reason.kind.needs_account_fix() || item.account.is_none() {
                     return Err(fail(PaymentRule::Correction {
                         payment_id,
@@ -1100,7 +1100,7 @@ impl PaymentLedger {
                 PaymentChange::Released { payment_id, note }
             }
             PaymentCommand::CancelPayment { payment_id, reason } => {
-                self.queued(payment_id, &[false, true])?;
+                self.queued(payment_id, true)?;
                 PaymentChange::PaymentCancelled { payment_id, reason }
             }
             PaymentCommand::Close { batch_id } => {
@@ -1200,8 +1200,8 @@ impl PaymentLedger {
         Ok(())
     }
 
-    /// The queued item; `[needs_open_only, allow_ready]`.
-    fn queued(&self, payment_id: PaymentId, allow: &[bool; 2]) -> Result<&CorrectionItem> {
+    /// The queued item, open (or, with `allow_ready`, also ready for the next batch).
+    fn queued(&self, payment_id: PaymentId, allow_ready: bool) -> Result<&CorrectionItem> {
         let item = self.corrections.get(&payment_id).ok_or_else(|| {
             fail(PaymentRule::Correction {
                 payment_id,
@@ -1210,7 +1210,7 @@ impl PaymentLedger {
         })?;
         let allowed = match item.status {
             CorrectionStatus::Open => true,
-            CorrectionStatus::Ready { .. } => allow[1],
+            CorrectionStatus::Ready { .. } => allow_ready,
             CorrectionStatus::Cancelled { .. } => false,
         };
         if !allowed {
@@ -2107,17 +2107,11 @@ fn check_agreement(
     }))
 }
 
-impl From<PaymentRule> for Error {
-    fn from(rule: PaymentRule) -> Error {
-        fail(rule)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::review::{Actor, ReviewCommand, ReviewContext, Role};
-    use crate::{AccountKind, AccountNumber, BeneficiaryFacts, RosterLine};
+    use crate::{AccountKind, AccountNumber, BeneficiaryFacts, Error, RosterLine};
     use std::collections::BTreeSet;
     use time::macros::date;
 

@@ -767,20 +767,6 @@ pub struct BankReturn {
     pub results: Vec<BankResult>,
 }
 
-impl From<InstructionId> for String {
-    fn from(id: InstructionId) -> String {
-        id.to_string()
-    }
-}
-
-impl TryFrom<String> for InstructionId {
-    type Error = Error;
-
-    fn try_from(text: String) -> Result<InstructionId> {
-        InstructionId::parse(&text)
-    }
-}
-
 impl serde::Serialize for InstructionId {
     fn serialize<S: serde::Serializer>(
         &self,

@@ -1408,12 +1408,10 @@ mod tests {
 
     use proptest::prelude::*;
     use time::macros::date;
-    use yikatong_core::{
-        AccountKind, AccountNumber, BatchKind, FailureKind, PayeeAccount, Payer,
-        PaymentInstruction, Period, RegionCode, ResidentId,
-    };
+    use yikatong_core::{FailureKind, PaymentInstruction};
 
     use super::*;
+    use yikatong_testkit::payments::{sample_batch, sample_instruction};
 
     type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -1425,53 +1423,13 @@ mod tests {
         account: &str,
         sequence: u32,
     ) -> Result<PaymentInstruction, Box<dyn std::error::Error>> {
-        let payee = ResidentId::parse("11010519491231002X")?;
-        Ok(PaymentInstruction {
-            payment_id: PaymentId::for_line(
-                "GLJT",
-                Period::parse("2026-11")?,
-                "R-150422101",
-                n,
-                payee,
-            ),
-            attempt: 1,
-            roster_id: Arc::from("R-150422101"),
-            line_no: n,
-            township: RegionCode::parse("150422")?,
-            payee,
-            account: PayeeAccount {
-                bank_code: "NXS".into(),
-                number: AccountNumber::parse(account, AccountKind::Passbook)?,
-                holder_name: name.into(),
-            },
-            amount: Amount::parse(amount)?,
-            purpose: Arc::from("2026年11月高龄津贴"),
-            account_sequence: sequence,
-        })
+        Ok(sample_instruction(n, name, amount, account, sequence)?)
     }
 
     fn batch(
         instructions: Vec<PaymentInstruction>,
     ) -> Result<PaymentBatch, Box<dyn std::error::Error>> {
-        let control_sum = Amount::checked_sum(instructions.iter().map(|i| i.amount))?;
-        Ok(PaymentBatch {
-            id: "GLJT-2026-11-150422-NXS-01".to_owned(),
-            project: "GLJT".to_owned(),
-            period: Period::parse("2026-11")?,
-            county: RegionCode::parse("150422")?,
-            bank_code: "NXS".into(),
-            payer: Payer {
-                unit_code: "U150422".into(),
-                name: "某某旗财政局".to_owned(),
-                account: "1504220000001".into(),
-            },
-            kind: BatchKind::Original,
-            prepared_on: date!(2026 - 11 - 20),
-            deadline: date!(2026 - 11 - 26),
-            requested_execution_date: date!(2026 - 11 - 26),
-            instructions,
-            control_sum,
-        })
+        Ok(sample_batch(instructions)?)
     }
 
     fn three() -> Result<PaymentBatch, Box<dyn std::error::Error>> {

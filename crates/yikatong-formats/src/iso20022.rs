@@ -1993,16 +1993,12 @@ fn finish_status(
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use proptest::prelude::*;
-    use time::macros::{date, datetime};
-    use yikatong_core::{
-        AccountKind, AccountNumber, BatchKind, FailureKind, PayeeAccount, PaymentId, Period,
-        RegionCode, ResidentId,
-    };
+    use time::macros::datetime;
+    use yikatong_core::FailureKind;
 
     use super::*;
+    use yikatong_testkit::payments::{sample_batch, sample_instruction};
 
     type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -2011,55 +2007,21 @@ mod tests {
         amount: &str,
         name: &str,
     ) -> Result<PaymentInstruction, Box<dyn std::error::Error>> {
-        let payee = ResidentId::parse("11010519491231002X")?;
-        Ok(PaymentInstruction {
-            payment_id: PaymentId::for_line(
-                "GLJT",
-                Period::parse("2026-11")?,
-                "R-1",
-                line_no,
-                payee,
-            ),
-            attempt: 1,
-            roster_id: Arc::from("R-1"),
+        Ok(sample_instruction(
             line_no,
-            township: RegionCode::parse("150422")?,
-            payee,
-            account: PayeeAccount {
-                bank_code: "NXS".into(),
-                number: AccountNumber::parse("6217000012345678901", AccountKind::Passbook)?,
-                holder_name: name.into(),
-            },
-            amount: Amount::parse(amount)?,
-            purpose: Arc::from("2026年11月高龄津贴"),
-            account_sequence: line_no,
-        })
+            name,
+            amount,
+            "6217000012345678901",
+            line_no,
+        )?)
     }
 
     fn batch() -> Result<PaymentBatch, Box<dyn std::error::Error>> {
-        let instructions = vec![
+        Ok(sample_batch(vec![
             instruction(1, "120.00", "张三")?,
             instruction(2, "80.50", "李四 & <王五>")?,
             instruction(3, "0.05", "赵六")?,
-        ];
-        Ok(PaymentBatch {
-            id: "GLJT-2026-11-150422-NXS-01".into(),
-            project: "GLJT".into(),
-            period: Period::parse("2026-11")?,
-            county: RegionCode::parse("150422")?,
-            bank_code: "NXS".into(),
-            payer: Payer {
-                unit_code: "U001".into(),
-                name: "某某旗财政局".into(),
-                account: "1504220000001".into(),
-            },
-            kind: BatchKind::Original,
-            prepared_on: date!(2026 - 11 - 20),
-            deadline: date!(2026 - 11 - 25),
-            requested_execution_date: date!(2026 - 11 - 25),
-            control_sum: Amount::parse("200.55")?,
-            instructions,
-        })
+        ])?)
     }
 
     fn pain001() -> Result<BankFile, Box<dyn std::error::Error>> {

@@ -6,6 +6,7 @@
 pub mod bank;
 pub mod bank_files;
 pub mod ids;
+pub mod payments;
 pub mod population;
 
 pub use bank::{Adversity, BankAnswer, BankSimulator, SimulatedInstruction};
