@@ -15,7 +15,7 @@
 //! command is decided against the current state (refused commands change nothing)
 //! and applied; replaying the events rebuilds the same ledger.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::sync::Arc;
 
@@ -709,9 +709,16 @@ impl PaymentLedger {
         let mut queued = Vec::new();
         let mut preparation = Preparation::default();
         let mut sequences = SequenceCounter::new(&self.account_sequences);
-        let mut seen: FastMap<PaymentId, ()> = FastMap::default();
+        let mut given: BTreeSet<&str> = BTreeSet::new();
         for &(roster, review) in rosters {
             check_payable(plan.project, roster, review)?;
+            // Ids differ by roster and line, so a roster given once gives new ids only.
+            if !given.insert(roster.id()) {
+                return Err(fail(PaymentRule::RosterNotPayable {
+                    roster_id: roster.id().to_owned(),
+                    detail: "the roster is given twice".to_owned(),
+                }));
+            }
             let roster_id: Arc<str> = Arc::from(roster.id());
             let purpose: Arc<str> = Arc::from(format!(
                 "{}{}",
@@ -720,7 +727,6 @@ impl PaymentLedger {
             ));
             let county = roster.township().truncate(RegionLevel::County);
             let holds = review.holds();
-            seen.reserve(roster.lines().len());
             // A roster pays through a handful of banks: its groups are found by a
             // short scan, each sized up front and its agreement checked once.
             let mut local: Vec<(CompactString, Vec<PaymentInstruction>)> = Vec::new();
@@ -759,12 +765,6 @@ impl PaymentLedger {
                     line.payee,
                 );
                 self.check_new(payment_id, roster.id(), line.line_no)?;
-                if seen.insert(payment_id, ()).is_some() {
-                    return Err(fail(PaymentRule::RosterNotPayable {
-                        roster_id: roster.id().to_owned(),
-                        detail: "the roster is given twice".to_owned(),
-                    }));
-                }
                 let Some(account) = &line.account else {
                     queued.push(CorrectionItem {
                         payment_id,
@@ -2384,6 +2384,18 @@ mod tests {
         let roster = roster("R1", &[12_000, 8_050], &["NXS"])?;
         let review = approve(&roster)?;
         let mut ledger = PaymentLedger::new();
+        let doubled = ledger.prepare(
+            &setting.plan(ON),
+            &[(&roster, &review), (&roster, &review)],
+            "finance",
+        );
+        assert!(
+            doubled
+                .err()
+                .ok_or("accepted")?
+                .to_string()
+                .contains("given twice")
+        );
         let prepared = ledger.prepare(&setting.plan(ON), &[(&roster, &review)], "finance")?;
         ledger.apply_all(&prepared.events);
         let before = ledger.clone();

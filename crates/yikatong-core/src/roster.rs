@@ -899,7 +899,24 @@ pub struct Roster {
     corrections: Vec<AppliedCorrection>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     acknowledgements: Vec<Acknowledgement>,
+    /// The content hash once computed; every change of content clears it.
+    #[serde(skip)]
+    hash: HashMemo,
 }
+
+/// A roster's content hash, kept once computed: hashing a million lines takes a
+/// second, and approval and every batch preparation ask for it. Not part of the
+/// roster's value (equal rosters may or may not have it yet).
+#[derive(Debug, Clone, Default)]
+struct HashMemo(std::sync::OnceLock<String>);
+
+impl PartialEq for HashMemo {
+    fn eq(&self, _: &HashMemo) -> bool {
+        true
+    }
+}
+
+impl Eq for HashMemo {}
 
 /// The serialized form, checked on reading.
 #[derive(serde::Deserialize)]
@@ -945,6 +962,7 @@ impl TryFrom<RosterData> for Roster {
             next_line_no: data.next_line_no,
             corrections: data.corrections,
             acknowledgements: data.acknowledgements,
+            hash: HashMemo::default(),
         })
     }
 }
@@ -1001,6 +1019,7 @@ impl Roster {
             next_line_no: 1,
             corrections: Vec::new(),
             acknowledgements: Vec::new(),
+            hash: HashMemo::default(),
         }
     }
 
@@ -1076,8 +1095,15 @@ impl Roster {
     /// quantities and tags are ordered by key). Acknowledgements are not content:
     /// they record the review of the roster, not what it pays. The same roster gives
     /// the same hash on every machine and after a serde round trip; any change to a
-    /// line changes it.
+    /// line changes it. Computed once and kept until the roster changes.
     pub fn content_hash(&self) -> String {
+        self.hash
+            .0
+            .get_or_init(|| self.compute_content_hash())
+            .clone()
+    }
+
+    fn compute_content_hash(&self) -> String {
         let canonical = Canonical {
             format: "yikatong-roster/1",
             id: &self.id,
@@ -1354,12 +1380,14 @@ impl Roster {
         let at = self
             .position(line_no)
             .ok_or_else(|| self.unknown_line(line_no))?;
+        self.hash = HashMemo::default();
         Ok(self.lines.remove(at))
     }
 
     /// Changes a line's amount, account or note. Acknowledgements of the line's
     /// warnings are withdrawn, since the warnings may have changed: validate again.
     pub fn amend_line(&mut self, line_no: u32, change: LineChange) -> Result<()> {
+        self.hash = HashMemo::default();
         let Some(line) = self.position(line_no).and_then(|at| self.lines.get_mut(at)) else {
             return Err(self.unknown_line(line_no));
         };
@@ -1485,6 +1513,7 @@ impl Roster {
             next_line_no,
             corrections: records,
             acknowledgements: Vec::new(),
+            hash: HashMemo::default(),
         })
     }
 
@@ -3991,6 +4020,13 @@ mod tests {
             },
         )?;
         assert_ne!(roster.content_hash(), hash);
+        // The kept hash follows removals too, and equals a fresh computation.
+        let amended = roster.content_hash();
+        let line_no = roster.lines()[0].line_no;
+        roster.remove_line(line_no)?;
+        assert_ne!(roster.content_hash(), amended);
+        let fresh: Roster = serde_json::from_str(&serde_json::to_string(&roster)?)?;
+        assert_eq!(fresh.content_hash(), roster.content_hash());
         Ok(())
     }
 
