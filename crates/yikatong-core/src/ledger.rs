@@ -557,7 +557,7 @@ pub struct PaymentLedger {
     payments: FastMap<PaymentId, PaymentRecord>,
     corrections: BTreeMap<PaymentId, CorrectionItem>,
     recoveries: BTreeMap<(PaymentId, u8), Recovery>,
-    account_sequences: FastMap<CompactString, u32>,
+    account_sequences: FastMap<u128, u32>,
     received: std::collections::HashSet<String>,
 }
 
@@ -710,6 +710,7 @@ impl PaymentLedger {
         let mut preparation = Preparation::default();
         let mut sequences = SequenceCounter::new(&self.account_sequences);
         let mut given: BTreeSet<&str> = BTreeSet::new();
+        sequences.reserve(rosters.iter().map(|(roster, _)| roster.lines().len()).sum());
         for &(roster, review) in rosters {
             check_payable(plan.project, roster, review)?;
             // Ids differ by roster and line, so a roster given once gives new ids only.
@@ -1397,7 +1398,7 @@ impl PaymentLedger {
             self.corrections.remove(&instruction.payment_id);
             let last = self
                 .account_sequences
-                .entry(instruction.account.number.as_str().into())
+                .entry(instruction.account.number.key())
                 .or_insert(0);
             *last = (*last).max(instruction.account_sequence);
         }
@@ -1984,27 +1985,31 @@ struct GroupKey {
 
 /// Hands out per-account sequence numbers, continuing the ledger's.
 struct SequenceCounter<'a> {
-    recorded: &'a FastMap<CompactString, u32>,
-    issued: FastMap<CompactString, u32>,
+    recorded: &'a FastMap<u128, u32>,
+    issued: FastMap<u128, u32>,
 }
 
 impl<'a> SequenceCounter<'a> {
-    fn new(recorded: &'a FastMap<CompactString, u32>) -> SequenceCounter<'a> {
+    fn new(recorded: &'a FastMap<u128, u32>) -> SequenceCounter<'a> {
         SequenceCounter {
             recorded,
             issued: FastMap::default(),
         }
     }
 
+    fn reserve(&mut self, accounts: usize) {
+        self.issued.reserve(accounts);
+    }
+
     fn next(&mut self, account: &crate::AccountNumber) -> u32 {
-        let key = account.as_str();
-        if let Some(last) = self.issued.get_mut(key) {
-            *last += 1;
-            return *last;
-        }
-        let next = self.recorded.get(key).copied().unwrap_or(0) + 1;
-        self.issued.insert(key.into(), next);
-        next
+        let key = account.key();
+        let recorded = self.recorded;
+        let last = self
+            .issued
+            .entry(key)
+            .or_insert_with(|| recorded.get(&key).copied().unwrap_or(0));
+        *last += 1;
+        *last
     }
 }
 
