@@ -1544,6 +1544,10 @@ impl PaymentLedger {
         touched: &mut Vec<u32>,
     ) -> Option<Loc> {
         let payment_id = result.reference.payment_id;
+        if let Some((loc, amount)) = self.settle_only_attempt(result, hint, touched) {
+            tallies[ResultClass::Settled as usize].add(amount);
+            return Some(loc).filter(|loc| Some(loc.batch) == hint);
+        }
         let located = self.locate(result, hint);
         let loc = match located {
             Ok(loc) => loc,
@@ -1573,32 +1577,10 @@ impl PaymentLedger {
                     Some("an in-progress status after the final result; ignored".to_owned()),
                 ),
             },
-            ResultStatus::Settled => {
-                if let Some(stated) = result.amount.filter(|stated| *stated != amount) {
-                    (
-                        ResultClass::AmountMismatch,
-                        Some(format!(
-                            "the bank reports {stated} yuan paid, {amount} were instructed; \
-                             not counted as paid until the bank explains"
-                        )),
-                    )
-                } else if let Some(name) = result
-                    .name
-                    .as_deref()
-                    .filter(|name| name.trim() != instruction.account.holder_name.trim())
-                {
-                    (
-                        ResultClass::NameMismatch,
-                        Some(format!(
-                            "the bank reports payment to {name}, the account holder instructed \
-                             is {}; not counted as paid until the bank explains",
-                            instruction.account.holder_name
-                        )),
-                    )
-                } else {
-                    self.settle(loc, on, touched)
-                }
-            }
+            ResultStatus::Settled => match disagreement(result, instruction) {
+                Some((class, detail)) => (class, Some(detail)),
+                None => self.settle(loc, on, touched),
+            },
             ResultStatus::Failed { reason } => self.fail_attempt(loc, reason, on, touched),
             ResultStatus::Returned { reason } => self.return_attempt(loc, reason, on, touched),
         };
@@ -1612,6 +1594,53 @@ impl PaymentLedger {
             });
         }
         Some(loc).filter(|loc| Some(loc.batch) == hint)
+    }
+
+    /// The usual line, with one lookup: a success, as instructed, for a payment's
+    /// only attempt, pending until now (so not queued, no recovery to watch). Any
+    /// other line returns `None` and goes the long way.
+    fn settle_only_attempt(
+        &mut self,
+        result: &BankResult,
+        hint: Option<u32>,
+        touched: &mut Vec<u32>,
+    ) -> Option<(Loc, Amount)> {
+        if result.status != ResultStatus::Settled {
+            return None;
+        }
+        let payment = self.payments.get_mut(&result.reference.payment_id)?;
+        let loc = payment.latest;
+        if payment.counted.is_some()
+            || !payment.earlier.is_empty()
+            || hint.is_some_and(|batch| batch != loc.batch)
+        {
+            return None;
+        }
+        let record = &mut self.batches[loc.batch as usize];
+        if record.cancelled
+            || matches!(record.status, BatchStatus::Prepared | BatchStatus::Rejected)
+        {
+            return None;
+        }
+        let instruction = &record.batch.instructions[loc.index as usize];
+        let outcome = &mut record.outcomes[loc.index as usize];
+        if outcome.state != AttemptState::Pending
+            || result
+                .reference
+                .attempt
+                .is_some_and(|attempt| attempt != instruction.attempt)
+            || disagreement(result, instruction).is_some()
+        {
+            return None;
+        }
+        outcome.state = AttemptState::Settled;
+        outcome.seen |= SEEN_SETTLED;
+        record.pending -= 1;
+        payment.counted = Some(instruction.attempt);
+        if touched.last() != Some(&loc.batch) {
+            touched.push(loc.batch);
+        }
+        Some((loc, instruction.amount))
     }
 
     fn locate(&self, result: &BankResult, hint: Option<u32>) -> Result<Loc, String> {
@@ -1974,6 +2003,36 @@ impl PaymentLedger {
             }
         }
     }
+}
+
+/// Whether a success names another amount or holder than instructed: then it is not
+/// counted until the bank explains.
+fn disagreement(
+    result: &BankResult,
+    instruction: &PaymentInstruction,
+) -> Option<(ResultClass, String)> {
+    let amount = instruction.amount;
+    if let Some(stated) = result.amount.filter(|stated| *stated != amount) {
+        return Some((
+            ResultClass::AmountMismatch,
+            format!(
+                "the bank reports {stated} yuan paid, {amount} were instructed; not counted as \
+                 paid until the bank explains"
+            ),
+        ));
+    }
+    let holder = instruction.account.holder_name.trim();
+    let name = result
+        .name
+        .as_deref()
+        .filter(|name| name.trim() != holder)?;
+    Some((
+        ResultClass::NameMismatch,
+        format!(
+            "the bank reports payment to {name}, the account holder instructed is {holder}; \
+             not counted as paid until the bank explains"
+        ),
+    ))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
