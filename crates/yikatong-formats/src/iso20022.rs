@@ -117,7 +117,7 @@ pub struct Pain001Transaction {
     pub name: String,
     /// `CdtrAcct/Id/Othr/Id`: the account number.
     pub account: String,
-    /// `CdtrAgt/FinInstnId/Othr/Id`: the account's bank.
+    /// `CdtrAgt/FinInstnId/Othr/Id`: the account's bank (the debtor agent's when absent).
     pub bank_code: String,
     /// `RmtInf/Ustrd`: the purpose (empty when absent).
     pub purpose: String,
@@ -416,6 +416,8 @@ fn instruction_text<'a>(
 
 /// Writes a batch as a pain.001.001.09 credit-transfer initiation: one `PmtInf` for
 /// the batch, one `CdtTrfTxInf` per instruction, in the schema's element order.
+/// `CdtrAgt` (optional in the schema) is written only for an account at another
+/// bank than the paying one; each transaction is one line.
 ///
 /// `created_at` is Beijing time (`CreDtTm` carries `+08:00`). The file is refused,
 /// and nothing written, when a text breaks an ISO 20022 limit (the batch id is
@@ -550,7 +552,7 @@ pub fn write_pain001(
     ))?;
 
     for instruction in &batch.instructions {
-        write_transaction(out, instruction)?;
+        write_transaction(out, instruction, &batch.bank_code)?;
     }
     close(out, 2, "PmtInf");
     close(out, 1, "CstmrCdtTrfInitn");
@@ -567,6 +569,7 @@ pub fn write_pain001(
 fn write_transaction(
     out: &mut Vec<u8>,
     instruction: &PaymentInstruction,
+    paying_bank: &str,
 ) -> Result<(), FormatError> {
     if !(1..=MAX_ATTEMPTS).contains(&instruction.attempt) {
         return Err(write_error(
@@ -598,18 +601,22 @@ fn write_transaction(
     push_amount(out, instruction.amount);
     close_inline(out, "InstdAmt");
     close(out, 4, "Amt");
-    nested(
-        out,
-        4,
-        &["CdtrAgt", "FinInstnId", "Othr", "Id"],
-        &account.bank_code,
-        MAX35,
-    )
-    .map_err(instruction_text(
-        instruction,
-        "CdtrAgt/FinInstnId/Othr/Id (the account's bank code)",
-        &account.bank_code,
-    ))?;
+    // CdtrAgt is optional: an account at the paying bank itself (every line of a
+    // batch, which is per bank) leaves it out, a sixth of each transaction.
+    if account.bank_code != *paying_bank {
+        nested(
+            out,
+            4,
+            &["CdtrAgt", "FinInstnId", "Othr", "Id"],
+            &account.bank_code,
+            MAX35,
+        )
+        .map_err(instruction_text(
+            instruction,
+            "CdtrAgt/FinInstnId/Othr/Id (the account's bank code)",
+            &account.bank_code,
+        ))?;
+    }
     open(out, 4, "Cdtr");
     nested(out, 5, &["Nm"], &account.holder_name, MAX140).map_err(instruction_text(
         instruction,
@@ -1431,9 +1438,8 @@ fn finish_transaction(
         account: draft
             .account
             .ok_or_else(|| missing(walker, line, what, "CdtrAcct/Id/Othr/Id"))?,
-        bank_code: draft
-            .bank_code
-            .ok_or_else(|| missing(walker, line, what, "CdtrAgt/FinInstnId/Othr/Id"))?,
+        // Without CdtrAgt the account is at the debtor's agent (filled in below).
+        bank_code: draft.bank_code.unwrap_or_default(),
         purpose: draft.purpose,
     })
 }
@@ -1622,6 +1628,16 @@ fn finish_pain001(walker: &Walker<'_>, draft: Pain001Draft) -> Result<Pain001, F
             })?,
     };
     let payment = |element: &str| missing(walker, draft.payment_info_line, "PmtInf", element);
+    let payer_bank_code = draft
+        .debtor_agent
+        .clone()
+        .ok_or_else(|| payment("DbtrAgt/FinInstnId/Othr/Id"))?;
+    let mut transactions = draft.transactions;
+    for transaction in &mut transactions {
+        if transaction.bank_code.is_empty() {
+            transaction.bank_code.clone_from(&payer_bank_code);
+        }
+    }
     Ok(Pain001 {
         message_id,
         created_at,
@@ -1636,12 +1652,9 @@ fn finish_pain001(walker: &Walker<'_>, draft: Pain001Draft) -> Result<Pain001, F
                 .ok_or_else(|| payment("DbtrAcct/Id/Othr/Id"))?
                 .into(),
         },
-        payer_bank_code: draft
-            .debtor_agent
-            .ok_or_else(|| payment("DbtrAgt/FinInstnId/Othr/Id"))?
-            .into(),
+        payer_bank_code: payer_bank_code.as_str().into(),
         requested_execution_date: draft.requested.ok_or_else(|| payment("ReqdExctnDt/Dt"))?,
-        transactions: draft.transactions,
+        transactions,
     })
 }
 
@@ -2112,12 +2125,29 @@ mod tests {
         );
         let transactions = children(&file.bytes, "CdtTrfTxInf")?;
         assert_eq!(transactions.len(), 3);
+        // Accounts at the paying bank need no CdtrAgt.
         for names in transactions {
             assert_eq!(
                 names,
-                strings(&["PmtId", "Amt", "CdtrAgt", "Cdtr", "CdtrAcct", "RmtInf"])
+                strings(&["PmtId", "Amt", "Cdtr", "CdtrAcct", "RmtInf"])
             );
         }
+        // An account at another bank names it, in its place in the schema.
+        let mut other = batch()?;
+        other.instructions[1].account.bank_code = "ICBC".into();
+        let file = write_pain001(&other, datetime!(2026-11-20 09:30:00))?;
+        let transactions = children(&file.bytes, "CdtTrfTxInf")?;
+        assert_eq!(
+            transactions[1],
+            strings(&["PmtId", "Amt", "CdtrAgt", "Cdtr", "CdtrAcct", "RmtInf"])
+        );
+        let read = read_pain001(&file.bytes)?;
+        let banks: Vec<&str> = read
+            .transactions
+            .iter()
+            .map(|t| t.bank_code.as_str())
+            .collect();
+        assert_eq!(banks, ["NXS", "ICBC", "NXS"]);
         assert_eq!(
             children(&file.bytes, "PmtId")?[0],
             strings(&["InstrId", "EndToEndId"])
