@@ -61,7 +61,7 @@ pub use ledger::{
 pub use payment::{
     BankResult, BankReturn, BatchKind, BatchStatus, FailureKind, FailureReason, InstructionId,
     MAX_ATTEMPTS, Payer, PaymentBatch, PaymentId, PaymentInstruction, PaymentRule, ResultStatus,
-    sha256_hex,
+    lower_hex, sha256_hex,
 };
 pub use period::{Period, PeriodKind, PeriodRule};
 pub use policy::{Policy, PolicyRule};

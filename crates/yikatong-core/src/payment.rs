@@ -787,11 +787,16 @@ impl<'de> serde::Deserialize<'de> for InstructionId {
 
 /// The SHA-256 of `bytes` as 64 lower-case hex digits (what the ledger records of a file).
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut hex = String::with_capacity(64);
-    for byte in digest {
-        use fmt::Write as _;
-        let _ = write!(hex, "{byte:02x}");
+    lower_hex(&Sha256::digest(bytes))
+}
+
+/// Bytes (a digest) as lower-case hex digits, two per byte.
+pub fn lower_hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = String::with_capacity(2 * bytes.len());
+    for byte in bytes {
+        hex.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        hex.push(char::from(DIGITS[usize::from(byte & 0xF)]));
     }
     hex
 }

@@ -1117,13 +1117,7 @@ impl Roster {
         let mut writer = HashWriter(Sha256::new());
         // Cannot fail: the writer never fails and every map key is a string.
         let _ = serde_json::to_writer(&mut writer, &canonical);
-        let digest = writer.0.finalize();
-        let mut hex = String::with_capacity(64);
-        for byte in digest {
-            use fmt::Write as _;
-            let _ = write!(hex, "{byte:02x}");
-        }
-        hex
+        crate::payment::lower_hex(&writer.0.finalize())
     }
 
     /// Builds the roster from the register: every beneficiary registered within the

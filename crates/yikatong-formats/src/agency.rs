@@ -49,8 +49,9 @@ use yikatong_core::{
     PaymentId, ResultStatus, sha256_hex,
 };
 
+use crate::bank::{CHUNK_CAPACITY, Digesting};
 use crate::encoding::{InputEncoding, decode};
-use crate::{BankFile, FormatError, TextEncoding};
+use crate::{BankFile, FormatError, TextEncoding, WrittenFile};
 
 /// The label of an instruction file in error messages.
 const INSTRUCTION_FILE: &str = "instruction file";
@@ -653,11 +654,45 @@ pub fn write_agency_file(
     batch: &PaymentBatch,
     profile: &AgencyProfile,
 ) -> Result<BankFile, FormatError> {
+    let mut bytes = Vec::new();
+    let written = write_agency_file_to(batch, profile, &mut bytes)?;
+    Ok(written.with_bytes(bytes))
+}
+
+/// [`write_agency_file`] straight to `sink` (a file, a socket), in chunks, hashing
+/// as it goes: memory stays small whatever the batch's size. On an error, what
+/// `sink` received so far is not a valid file: discard it.
+pub fn write_agency_file_to(
+    batch: &PaymentBatch,
+    profile: &AgencyProfile,
+    sink: &mut dyn std::io::Write,
+) -> Result<WrittenFile, FormatError> {
     profile.check()?;
     let file = INSTRUCTION_FILE;
-    // About 120 bytes a line in the common layout.
-    let per_line = 48 + 16 * profile.fields.len();
-    let mut writer = LineWriter::new(profile, 128 + per_line * batch.instructions.len(), file);
+    // The bank refuses a file whose summary disagrees with its lines: check first.
+    let total: u64 = batch
+        .instructions
+        .iter()
+        .map(|instruction| instruction.amount.to_fen().unsigned_abs())
+        .sum();
+    let control = batch.control_sum.to_fen().unsigned_abs();
+    if total != control {
+        return Err(bank_error(
+            file,
+            1,
+            format!(
+                "batch {}: the control sum {} is not the sum of its {} lines ({}.{:02}); \
+                 the bank would refuse the file",
+                batch.id,
+                batch.control_sum,
+                batch.instructions.len(),
+                total / 100,
+                total % 100
+            ),
+        ));
+    }
+    let mut digesting = Digesting::new(sink);
+    let mut writer = LineWriter::new(profile, CHUNK_CAPACITY, file);
     write_summary(
         &mut writer,
         &profile.summary,
@@ -670,7 +705,6 @@ pub fn write_agency_file(
             sum: batch.control_sum,
         },
     )?;
-    let mut total: u64 = 0;
     for (index, instruction) in batch.instructions.iter().enumerate() {
         let line = index as u64 + 2;
         for (i, &field) in profile.fields.iter().enumerate() {
@@ -699,30 +733,13 @@ pub fn write_agency_file(
             }
         }
         writer.end_line();
-        total = total.saturating_add(instruction.amount.to_fen().unsigned_abs());
+        digesting.pass_full(&mut writer.out)?;
     }
-    let control = batch.control_sum.to_fen().unsigned_abs();
-    if total != control {
-        return Err(bank_error(
-            file,
-            1,
-            format!(
-                "batch {}: the control sum {} is not the sum of its {} lines ({}.{:02}); \
-                 the bank would refuse the file",
-                batch.id,
-                batch.control_sum,
-                batch.instructions.len(),
-                total / 100,
-                total % 100
-            ),
-        ));
-    }
-    let lines = batch.instructions.len();
-    Ok(BankFile::new(
+    digesting.finish(
+        &mut writer.out,
         format!("{}.txt", batch.id),
-        writer.out,
-        lines,
-    ))
+        batch.instructions.len(),
+    )
 }
 
 /// Whether a failure file's result text says the credit was returned after payment.
@@ -1608,6 +1625,32 @@ mod tests {
                 other => return Err(format!("{json}: {other:?}").into()),
             }
         }
+        Ok(())
+    }
+
+    #[test]
+    fn large_files_stream_in_chunks_with_the_same_bytes_and_hash() -> TestResult {
+        // 3,000 lines are more than two chunks of 128 KiB.
+        let lines = (1..=3_000)
+            .map(|n| instruction(n, "张三", "1.00", &format!("6228480000{n:08}"), 1))
+            .collect::<Result<Vec<_>, _>>()?;
+        let batch = batch(lines)?;
+        let file = write_agency_file(&batch, &AgencyProfile::common())?;
+        assert!(file.bytes.len() > 2 << 17, "{} bytes", file.bytes.len());
+        assert_eq!(file.sha256, sha256_hex(&file.bytes));
+        let mut streamed = Vec::new();
+        let written = write_agency_file_to(&batch, &AgencyProfile::common(), &mut streamed)?;
+        assert_eq!(streamed, file.bytes);
+        assert_eq!(
+            (written.sha256, written.size),
+            (file.sha256, streamed.len() as u64)
+        );
+        assert_eq!(
+            read_agency_file(&file.bytes, &AgencyProfile::common())?
+                .lines
+                .len(),
+            3_000
+        );
         Ok(())
     }
 

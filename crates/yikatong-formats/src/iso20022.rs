@@ -59,7 +59,8 @@ use yikatong_core::{
     Payer, PaymentBatch, PaymentInstruction, ResultStatus, sha256_hex,
 };
 
-use crate::{BankFile, FormatError};
+use crate::bank::Digesting;
+use crate::{BankFile, FormatError, WrittenFile};
 
 /// The pain.001 namespace this crate writes.
 const PAIN001_NS: &str = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09";
@@ -428,6 +429,19 @@ pub fn write_pain001(
     batch: &PaymentBatch,
     created_at: PrimitiveDateTime,
 ) -> Result<BankFile, FormatError> {
+    let mut bytes = Vec::new();
+    let written = write_pain001_to(batch, created_at, &mut bytes)?;
+    Ok(written.with_bytes(bytes))
+}
+
+/// [`write_pain001`] straight to `sink` (a file, a socket), in chunks, hashing as it
+/// goes: memory stays small whatever the batch's size. On an error, what `sink`
+/// received so far is not a valid file: discard it.
+pub fn write_pain001_to(
+    batch: &PaymentBatch,
+    created_at: PrimitiveDateTime,
+    sink: &mut dyn std::io::Write,
+) -> Result<WrittenFile, FormatError> {
     if batch.instructions.is_empty() {
         return Err(write_error(
             "pain.001",
@@ -458,7 +472,8 @@ pub fn write_pain001(
         ));
     }
 
-    let out = &mut Vec::with_capacity(2048 + batch.instructions.len() * 480);
+    let mut digesting = Digesting::new(sink);
+    let out = &mut Digesting::chunk();
     out.extend_from_slice(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Document xmlns=\"");
     out.extend_from_slice(PAIN001_NS.as_bytes());
     out.extend_from_slice(b"\">");
@@ -553,17 +568,13 @@ pub fn write_pain001(
 
     for instruction in &batch.instructions {
         write_transaction(out, instruction, &batch.bank_code)?;
+        digesting.pass_full(out)?;
     }
     close(out, 2, "PmtInf");
     close(out, 1, "CstmrCdtTrfInitn");
     out.extend_from_slice(b"\n</Document>\n");
 
-    let bytes = std::mem::take(out);
-    Ok(BankFile::new(
-        format!("{}.xml", batch.id),
-        bytes,
-        batch.instructions.len(),
-    ))
+    digesting.finish(out, format!("{}.xml", batch.id), batch.instructions.len())
 }
 
 fn write_transaction(
@@ -2153,6 +2164,23 @@ mod tests {
             strings(&["InstrId", "EndToEndId"])
         );
         assert_eq!(children(&file.bytes, "ReqdExctnDt")?[0], strings(&["Dt"]));
+        Ok(())
+    }
+
+    #[test]
+    fn large_pain001_streams_in_chunks_with_the_same_bytes_and_hash() -> TestResult {
+        let lines = (1..=1_000)
+            .map(|n| instruction(n, "1.00", "张三"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let batch = sample_batch(lines)?;
+        let file = write_pain001(&batch, datetime!(2026-11-20 09:30:00))?;
+        assert!(file.bytes.len() > 300_000);
+        assert_eq!(file.sha256, sha256_hex(&file.bytes));
+        let mut streamed = Vec::new();
+        let written = write_pain001_to(&batch, datetime!(2026-11-20 09:30:00), &mut streamed)?;
+        assert_eq!(streamed, file.bytes);
+        assert_eq!(written.sha256, file.sha256);
+        assert_eq!(read_pain001(&file.bytes)?.transactions.len(), 1_000);
         Ok(())
     }
 

@@ -36,14 +36,14 @@ mod write;
 pub use agency::{
     AgencyFile, AgencyLine, AgencyProfile, AgencyResultLine, AmountFormat, DateFormat,
     InstructionField, ResultField, SummaryField, read_agency_file, read_agency_results,
-    write_agency_file, write_agency_results,
+    write_agency_file, write_agency_file_to, write_agency_results,
 };
-pub use bank::BankFile;
+pub use bank::{BankFile, WrittenFile};
 pub use encoding::{CsvEncoding, InputEncoding, TextEncoding};
 pub use error::FormatError;
 pub use iso20022::{
     Pain001, Pain001Transaction, Pain002Report, Pain002Transaction, read_pain001, read_pain002,
-    write_pain001, write_pain002,
+    write_pain001, write_pain001_to, write_pain002,
 };
 pub use publicity::{write_publicity_csv, write_publicity_xlsx};
 pub use roster::{RosterFile, read_roster, read_roster_into, write_roster_csv, write_roster_xlsx};
