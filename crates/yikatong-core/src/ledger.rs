@@ -536,7 +536,11 @@ struct Loc {
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct PaymentRecord {
     latest: Loc,
-    earlier: Vec<Loc>,
+    /// Earlier attempts, boxed: most payments have none, and a smaller record keeps
+    /// the map of a million payments smaller (one lookup per result line). A box
+    /// is one pointer where a `Vec` is three.
+    #[allow(clippy::box_collection)]
+    earlier: Option<Box<Vec<Loc>>>,
     counted: Option<u8>,
 }
 
@@ -544,7 +548,7 @@ impl PaymentRecord {
     fn locations(&self) -> impl Iterator<Item = Loc> + '_ {
         self.earlier
             .iter()
-            .copied()
+            .flat_map(|earlier| earlier.iter().copied())
             .chain(std::iter::once(self.latest))
     }
 }
@@ -1411,12 +1415,12 @@ impl PaymentLedger {
                 std::collections::hash_map::Entry::Occupied(mut entry) => {
                     let record = entry.get_mut();
                     let previous = std::mem::replace(&mut record.latest, loc);
-                    record.earlier.push(previous);
+                    record.earlier.get_or_insert_default().push(previous);
                 }
                 std::collections::hash_map::Entry::Vacant(entry) => {
                     entry.insert(PaymentRecord {
                         latest: loc,
-                        earlier: Vec::new(),
+                        earlier: None,
                         counted: None,
                     });
                 }
@@ -1637,7 +1641,7 @@ impl PaymentLedger {
         let payment = self.payments.get_mut(&result.reference.payment_id)?;
         let loc = payment.latest;
         if payment.counted.is_some()
-            || !payment.earlier.is_empty()
+            || payment.earlier.is_some()
             || hint.is_some_and(|batch| batch != loc.batch)
         {
             return None;
