@@ -27,8 +27,8 @@ use crate::register::FastMap;
 use crate::{
     AgencyAgreement, Amount, BankResult, BankReturn, BatchKind, BatchStatus, FailureKind,
     FailureReason, InstructionId, MAX_ATTEMPTS, PayeeAccount, Payer, PaymentBatch, PaymentId,
-    PaymentInstruction, PaymentRule, Period, RegionCode, RegionLevel, ResidentId, Result,
-    ResultStatus, Review, ReviewStatus, Roster, SubsidyProject, WorkCalendar,
+    PaymentIdSeed, PaymentInstruction, PaymentRule, Period, RegionCode, RegionLevel, ResidentId,
+    Result, ResultStatus, Review, ReviewStatus, Roster, SubsidyProject, WorkCalendar,
 };
 
 // ---------------------------------------------------------------------------
@@ -709,7 +709,7 @@ impl PaymentLedger {
         rosters: &[(&Roster, &Review)],
         by: &str,
     ) -> Result<Preparation> {
-        let mut groups: BTreeMap<GroupKey, Vec<PaymentInstruction>> = BTreeMap::new();
+        let mut groups: BTreeMap<GroupKey, Group> = BTreeMap::new();
         let mut queued = Vec::new();
         let mut preparation = Preparation::default();
         let mut given: BTreeSet<&str> = BTreeSet::new();
@@ -730,9 +730,10 @@ impl PaymentLedger {
             ));
             let county = roster.township().truncate(RegionLevel::County);
             let holds = review.holds();
+            let seed = PaymentIdSeed::new(roster.project(), roster.period(), roster.id());
             // A roster pays through a handful of banks: its groups are found by a
             // short scan, each sized up front and its agreement checked once.
-            let mut local: Vec<(CompactString, Vec<PaymentInstruction>)> = Vec::new();
+            let mut local: Vec<(CompactString, Group)> = Vec::new();
             let mut sizes: Vec<(&str, usize)> = Vec::new();
             for account in roster
                 .lines()
@@ -760,13 +761,7 @@ impl PaymentLedger {
                         .push((roster.id().to_owned(), line.line_no));
                     continue;
                 }
-                let payment_id = PaymentId::for_line(
-                    roster.project(),
-                    roster.period(),
-                    roster.id(),
-                    line.line_no,
-                    line.payee,
-                );
+                let payment_id = seed.for_line(line.line_no, line.payee);
                 self.check_new(payment_id, roster.id(), line.line_no)?;
                 let Some(account) = &line.account else {
                     queued.push(CorrectionItem {
@@ -808,7 +803,7 @@ impl PaymentLedger {
                             .iter()
                             .find(|(bank, _)| *bank == account.bank_code)
                             .map_or(0, |(_, size)| *size);
-                        local.push((account.bank_code.clone(), Vec::with_capacity(size)));
+                        local.push((account.bank_code.clone(), Group::with_capacity(size)));
                         local.len() - 1
                     }
                 };
@@ -825,18 +820,13 @@ impl PaymentLedger {
                     purpose: purpose.clone(),
                 });
             }
-            for (bank_code, instructions) in local {
+            for (bank_code, group) in local {
                 let key = GroupKey {
                     period: roster.period(),
                     county,
                     bank_code,
                 };
-                let group = groups.entry(key).or_default();
-                if group.is_empty() {
-                    *group = instructions;
-                } else {
-                    group.extend(instructions);
-                }
+                groups.entry(key).or_default().append(group);
             }
         }
         if groups.is_empty() && queued.is_empty() {
@@ -901,9 +891,14 @@ impl PaymentLedger {
                 ),
             }));
         }
-        for instructions in groups.values_mut() {
-            instructions.sort_by(|a, b| (&a.roster_id, a.line_no).cmp(&(&b.roster_id, b.line_no)));
-        }
+        let groups = groups
+            .into_iter()
+            .map(|(key, mut instructions)| {
+                instructions
+                    .sort_by(|a, b| (&a.roster_id, a.line_no).cmp(&(&b.roster_id, b.line_no)));
+                (key, Group::from_instructions(instructions))
+            })
+            .collect();
         self.batch_events(plan, groups, BatchKind::Reissue, by)
     }
 
@@ -931,7 +926,7 @@ impl PaymentLedger {
     fn batch_events(
         &self,
         plan: &BatchPlan<'_>,
-        mut groups: BTreeMap<GroupKey, Vec<PaymentInstruction>>,
+        mut groups: BTreeMap<GroupKey, Group>,
         kind: BatchKind,
         by: &str,
     ) -> Result<Vec<PaymentEvent>> {
@@ -942,7 +937,7 @@ impl PaymentLedger {
             .value;
         let mut numbers: HashMap<String, u32> = HashMap::new();
         let mut events = Vec::with_capacity(groups.len());
-        for (key, instructions) in groups {
+        for (key, Group { instructions, .. }) in groups {
             let payer = plan.payers.get(&key.county).ok_or_else(|| {
                 fail(PaymentRule::NothingToPay {
                     detail: format!(
@@ -1002,12 +997,12 @@ impl PaymentLedger {
     /// ledger's last for the account, counting on through the new instructions in
     /// batch and file order. By sorting (account, position) rather than a map per
     /// line: a million accounts make a map's every lookup a cache miss.
-    fn number_by_account(&self, groups: &mut BTreeMap<GroupKey, Vec<PaymentInstruction>>) {
+    fn number_by_account(&self, groups: &mut BTreeMap<GroupKey, Group>) {
         let mut keys: Vec<(u128, u32)> = groups
             .values()
-            .flatten()
+            .flat_map(|group| &group.account_keys)
             .enumerate()
-            .map(|(position, instruction)| (instruction.account.number.key(), position as u32))
+            .map(|(position, &key)| (key, position as u32))
             .collect();
         keys.sort_unstable();
         let mut numbers = vec![0u32; keys.len()];
@@ -1021,7 +1016,10 @@ impl PaymentLedger {
             last += 1;
             numbers[position as usize] = last;
         }
-        for (instruction, number) in groups.values_mut().flatten().zip(numbers) {
+        let instructions = groups
+            .values_mut()
+            .flat_map(|group| group.instructions.iter_mut());
+        for (instruction, number) in instructions.zip(numbers) {
             instruction.account_sequence = number;
         }
     }
@@ -2070,6 +2068,49 @@ struct GroupKey {
     period: Period,
     county: RegionCode,
     bank_code: CompactString,
+}
+
+/// A future batch's instructions, with each one's account key taken while the
+/// account is at hand: numbering by account then reads these 16 bytes, not the
+/// whole instructions again.
+#[derive(Debug, Default)]
+struct Group {
+    instructions: Vec<PaymentInstruction>,
+    account_keys: Vec<u128>,
+}
+
+impl Group {
+    fn with_capacity(capacity: usize) -> Group {
+        Group {
+            instructions: Vec::with_capacity(capacity),
+            account_keys: Vec::with_capacity(capacity),
+        }
+    }
+
+    fn from_instructions(instructions: Vec<PaymentInstruction>) -> Group {
+        let account_keys = instructions
+            .iter()
+            .map(|instruction| instruction.account.number.key())
+            .collect();
+        Group {
+            instructions,
+            account_keys,
+        }
+    }
+
+    fn push(&mut self, instruction: PaymentInstruction) {
+        self.account_keys.push(instruction.account.number.key());
+        self.instructions.push(instruction);
+    }
+
+    fn append(&mut self, mut other: Group) {
+        if self.instructions.is_empty() {
+            *self = other;
+        } else {
+            self.instructions.append(&mut other.instructions);
+            self.account_keys.append(&mut other.account_keys);
+        }
+    }
 }
 
 fn batch_id(stem: &str, number: u32) -> String {

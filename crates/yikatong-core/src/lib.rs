@@ -60,8 +60,8 @@ pub use ledger::{
 };
 pub use payment::{
     BankResult, BankReturn, BatchKind, BatchStatus, FailureKind, FailureReason, InstructionId,
-    MAX_ATTEMPTS, Payer, PaymentBatch, PaymentId, PaymentInstruction, PaymentRule, ResultStatus,
-    lower_hex, sha256_hex,
+    MAX_ATTEMPTS, Payer, PaymentBatch, PaymentId, PaymentIdSeed, PaymentInstruction, PaymentRule,
+    ResultStatus, lower_hex, sha256_hex,
 };
 pub use period::{Period, PeriodKind, PeriodRule};
 pub use policy::{Policy, PolicyRule};

@@ -50,6 +50,7 @@
 //! ```
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
@@ -325,6 +326,20 @@ fn leaf_raw(out: &mut Vec<u8>, depth: usize, tag: &str, content: &[u8]) {
     close_inline(out, tag);
 }
 
+fn push_u64(out: &mut Vec<u8>, mut value: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (value % 10) as u8;
+        value /= 10;
+        if value == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
+}
+
 fn push_number(out: &mut Vec<u8>, mut value: u128) {
     let mut digits = [0u8; 40];
     let mut at = digits.len();
@@ -341,7 +356,11 @@ fn push_number(out: &mut Vec<u8>, mut value: u128) {
 
 /// Fen as yuan with two decimals: `12050` → `120.50`.
 fn push_fen(out: &mut Vec<u8>, fen: u128) {
-    push_number(out, fen / 100);
+    // 64-bit division is several times faster than 128-bit; amounts fit.
+    match u64::try_from(fen / 100) {
+        Ok(yuan) => push_u64(out, yuan),
+        Err(_) => push_number(out, fen / 100),
+    }
     let cents = (fen % 100) as u8;
     out.extend_from_slice(&[b'.', b'0' + cents / 10, b'0' + cents % 10]);
 }
@@ -566,8 +585,9 @@ pub fn write_pain001_to(
         &batch.bank_code,
     ))?;
 
+    let mut purposes = PurposeCache::default();
     for instruction in &batch.instructions {
-        write_transaction(out, instruction, &batch.bank_code)?;
+        write_transaction(out, instruction, &batch.bank_code, &mut purposes)?;
         digesting.pass_full(out)?;
     }
     close(out, 2, "PmtInf");
@@ -577,10 +597,43 @@ pub fn write_pain001_to(
     digesting.finish(out, format!("{}.xml", batch.id), batch.instructions.len())
 }
 
+/// The purpose last written, escaped: every line of a roster shares one purpose
+/// (one `Arc`), so it is checked and escaped once per roster, not once per line.
+#[derive(Default)]
+struct PurposeCache(Option<(Arc<str>, Vec<u8>)>);
+
+impl PurposeCache {
+    fn push(
+        &mut self,
+        out: &mut Vec<u8>,
+        instruction: &PaymentInstruction,
+    ) -> Result<(), FormatError> {
+        let purpose = &instruction.purpose;
+        if let Some((last, escaped)) = &self.0 {
+            if Arc::ptr_eq(last, purpose) {
+                out.extend_from_slice(escaped);
+                return Ok(());
+            }
+        }
+        let mut escaped = Vec::with_capacity(purpose.len());
+        push_text(&mut escaped, purpose, MAX140).map_err(instruction_text(
+            instruction,
+            "RmtInf/Ustrd (the purpose)",
+            purpose,
+        ))?;
+        out.extend_from_slice(&escaped);
+        self.0 = Some((purpose.clone(), escaped));
+        Ok(())
+    }
+}
+
+/// One `CdtTrfTxInf` on one line. The fixed tags are written as whole runs: this
+/// is the loop of a million-line file.
 fn write_transaction(
     out: &mut Vec<u8>,
     instruction: &PaymentInstruction,
     paying_bank: &str,
+    purposes: &mut PurposeCache,
 ) -> Result<(), FormatError> {
     if !(1..=MAX_ATTEMPTS).contains(&instruction.attempt) {
         return Err(write_error(
@@ -595,23 +648,18 @@ fn write_transaction(
         ));
     }
     let account = &instruction.account;
-    open(out, 3, "CdtTrfTxInf");
-    open(out, 4, "PmtId");
-    open(out, 5, "InstrId");
-    instruction.instruction_id().write_to(out);
-    close_inline(out, "InstrId");
-    open(out, 5, "EndToEndId");
     let mut hex = [0u8; 32];
     instruction.payment_id.write_hex(&mut hex);
+    let attempt = instruction.attempt;
+    newline(out, 3);
+    out.extend_from_slice(b"<CdtTrfTxInf><PmtId><InstrId>");
     out.extend_from_slice(&hex);
-    close_inline(out, "EndToEndId");
-    close(out, 4, "PmtId");
-    open(out, 4, "Amt");
-    newline(out, 5);
-    out.extend_from_slice(b"<InstdAmt Ccy=\"CNY\">");
+    out.extend_from_slice(&[b'-', b'0' + attempt / 10 % 10, b'0' + attempt % 10]);
+    out.extend_from_slice(b"</InstrId><EndToEndId>");
+    out.extend_from_slice(&hex);
+    out.extend_from_slice(b"</EndToEndId></PmtId><Amt><InstdAmt Ccy=\"CNY\">");
     push_amount(out, instruction.amount);
-    close_inline(out, "InstdAmt");
-    close(out, 4, "Amt");
+    out.extend_from_slice(b"</InstdAmt></Amt>");
     // CdtrAgt is optional: an account at the paying bank itself (every line of a
     // batch, which is per bank) leaves it out, a sixth of each transaction.
     if account.bank_code != *paying_bank {
@@ -628,35 +676,33 @@ fn write_transaction(
             &account.bank_code,
         ))?;
     }
-    open(out, 4, "Cdtr");
-    nested(out, 5, &["Nm"], &account.holder_name, MAX140).map_err(instruction_text(
+    out.extend_from_slice(b"<Cdtr><Nm>");
+    push_text(out, &account.holder_name, MAX140).map_err(instruction_text(
         instruction,
         "Cdtr/Nm (the account holder's name)",
         &account.holder_name,
     ))?;
-    close(out, 4, "Cdtr");
-    nested(
-        out,
-        4,
-        &["CdtrAcct", "Id", "Othr", "Id"],
-        account.number.as_str(),
-        MAX34,
-    )
-    .map_err(instruction_text(
-        instruction,
-        "CdtrAcct/Id/Othr/Id (the account number)",
-        account.number.as_str(),
-    ))?;
-    if !instruction.purpose.is_empty() {
-        open(out, 4, "RmtInf");
-        nested(out, 5, &["Ustrd"], &instruction.purpose, MAX140).map_err(instruction_text(
+    out.extend_from_slice(b"</Nm></Cdtr><CdtrAcct><Id><Othr><Id>");
+    // An account number is digits only (checked when it was read): nothing to escape.
+    let number = account.number.as_str();
+    if number.len() > MAX34 {
+        return Err(instruction_text(
             instruction,
-            "RmtInf/Ustrd (the purpose)",
-            &instruction.purpose,
-        ))?;
-        close(out, 4, "RmtInf");
+            "CdtrAcct/Id/Othr/Id (the account number)",
+            number,
+        )(TextRule::TooLong {
+            chars: number.len(),
+            max: MAX34,
+        }));
     }
-    close(out, 3, "CdtTrfTxInf");
+    out.extend_from_slice(number.as_bytes());
+    out.extend_from_slice(b"</Id></Othr></Id></CdtrAcct>");
+    if !instruction.purpose.is_empty() {
+        out.extend_from_slice(b"<RmtInf><Ustrd>");
+        purposes.push(out, instruction)?;
+        out.extend_from_slice(b"</Ustrd></RmtInf>");
+    }
+    out.extend_from_slice(b"</CdtTrfTxInf>");
     Ok(())
 }
 
