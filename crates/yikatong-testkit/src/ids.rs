@@ -17,7 +17,7 @@
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use time::Date;
-use yikatong_core::{CreditCode, ResidentId};
+use yikatong_core::{CreditCode, ResidentId, Sex};
 
 /// County-level area codes (NBS 2023): mostly Inner Mongolia, a few elsewhere.
 const AREA_CODES: [&str; 36] = [
@@ -119,6 +119,26 @@ impl IdGenerator {
         finish_resident_id(first17)
     }
 
+    /// A valid resident ID number with the given six-digit area code (other lengths are
+    /// cut or padded with `0`), born on `birth`, whose sequence digit says `sex` (odd for
+    /// men, even for women, as GB 11643 has it).
+    pub fn resident_id_born(&mut self, area: &str, birth: Date, sex: Sex) -> String {
+        let mut area_digits = [b'0'; 6];
+        for (slot, byte) in area_digits.iter_mut().zip(area.bytes()) {
+            *slot = byte;
+        }
+        let day = birth.to_julian_day();
+        let mut first17 = self.first17_with(area_digits, day, day);
+        // The 17th digit carries the sex: keep its randomness, fix its parity.
+        let parity = match sex {
+            Sex::Male => 1,
+            Sex::Female => 0,
+        };
+        let sex_digit = ((first17[16] - b'0') & !1) | parity;
+        first17[16] = b'0' + sex_digit;
+        finish_resident_id(first17)
+    }
+
     fn resident_first17(&mut self) -> [u8; 17] {
         let mut area = [b'0'; 6];
         area.copy_from_slice(AREA_CODES[self.index(AREA_CODES.len())].as_bytes());
@@ -196,6 +216,17 @@ impl IdGenerator {
         let mut digits = Vec::with_capacity(19);
         digits.extend_from_slice(CARD_BINS[self.index(CARD_BINS.len())].as_bytes());
         for _ in 0..12 {
+            digits.push(self.digit());
+        }
+        digits.push(luhn_digit(&digits));
+        String::from_utf8_lossy(&digits).into_owned()
+    }
+
+    /// A Luhn-valid 19-digit card number starting with `bin` (digits only; cut to 18).
+    pub fn card_number(&mut self, bin: &str) -> String {
+        let mut digits = Vec::with_capacity(19);
+        digits.extend(bin.bytes().filter(u8::is_ascii_digit).take(18));
+        while digits.len() < 18 {
             digits.push(self.digit());
         }
         digits.push(luhn_digit(&digits));

@@ -8,6 +8,7 @@ pub mod bank_files;
 pub mod ids;
 pub mod payments;
 pub mod population;
+pub mod prefecture;
 
 pub use bank::{Adversity, BankAnswer, BankSimulator, SimulatedInstruction};
 pub use bank_files::{FileAnswer, IsoAnswer, answer_agency_file, answer_pain001};
