@@ -326,22 +326,14 @@ fn leaf_raw(out: &mut Vec<u8>, depth: usize, tag: &str, content: &[u8]) {
     close_inline(out, tag);
 }
 
-fn push_u64(out: &mut Vec<u8>, mut value: u64) {
+/// Decimal digits. Amounts and counts fit in 64 bits, whose division is several
+/// times faster than 128-bit; anything larger takes the formatter.
+fn push_number(out: &mut Vec<u8>, value: u128) {
+    let Ok(mut value) = u64::try_from(value) else {
+        out.extend_from_slice(value.to_string().as_bytes());
+        return;
+    };
     let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (value % 10) as u8;
-        value /= 10;
-        if value == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[at..]);
-}
-
-fn push_number(out: &mut Vec<u8>, mut value: u128) {
-    let mut digits = [0u8; 40];
     let mut at = digits.len();
     loop {
         at -= 1;
@@ -356,11 +348,7 @@ fn push_number(out: &mut Vec<u8>, mut value: u128) {
 
 /// Fen as yuan with two decimals: `12050` → `120.50`.
 fn push_fen(out: &mut Vec<u8>, fen: u128) {
-    // 64-bit division is several times faster than 128-bit; amounts fit.
-    match u64::try_from(fen / 100) {
-        Ok(yuan) => push_u64(out, yuan),
-        Err(_) => push_number(out, fen / 100),
-    }
+    push_number(out, fen / 100);
     let cents = (fen % 100) as u8;
     out.extend_from_slice(&[b'.', b'0' + cents / 10, b'0' + cents % 10]);
 }
@@ -2079,6 +2067,27 @@ mod tests {
     use yikatong_testkit::payments::{sample_batch, sample_instruction};
 
     type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+    #[test]
+    fn numbers_and_amounts_print_as_decimals_at_any_size() {
+        let printed = |fen: u128| {
+            let mut out = Vec::new();
+            push_fen(&mut out, fen);
+            String::from_utf8_lossy(&out).into_owned()
+        };
+        assert_eq!(printed(0), "0.00");
+        assert_eq!(printed(5), "0.05");
+        assert_eq!(printed(12_050), "120.50");
+        let past_64_bits = (u128::from(u64::MAX) + 1) * 100 + 7;
+        assert_eq!(
+            printed(past_64_bits),
+            format!("{}.07", u128::from(u64::MAX) + 1)
+        );
+        assert_eq!(
+            printed(u128::MAX),
+            format!("{}.{:02}", u128::MAX / 100, u128::MAX % 100)
+        );
+    }
 
     fn instruction(
         line_no: u32,
