@@ -507,6 +507,8 @@ struct Outcome {
     state: AttemptState,
     seen: u8,
     failure: Option<FailureKind>,
+    /// The day of the result that gave the attempt its state.
+    since: Option<Date>,
 }
 
 impl Outcome {
@@ -514,6 +516,7 @@ impl Outcome {
         state: AttemptState::Pending,
         seen: 0,
         failure: None,
+        since: None,
     };
 }
 
@@ -627,6 +630,18 @@ pub struct PaymentLedger {
     received: std::collections::HashSet<String>,
 }
 
+/// A payment that counts as paid: its batch, the attempt's instruction, and the day
+/// of the bank's result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settlement<'a> {
+    /// The batch that paid it.
+    pub batch: &'a PaymentBatch,
+    /// The instruction (attempt) the bank paid.
+    pub instruction: &'a PaymentInstruction,
+    /// The day of the result file that reported it paid.
+    pub settled_on: Date,
+}
+
 /// What preparing batches produced besides the events.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Preparation {
@@ -713,6 +728,40 @@ impl PaymentLedger {
                 )
             })
             .collect()
+    }
+
+    /// The day a payment's counted success was reported, if it has one.
+    pub fn settled_on(&self, payment_id: &PaymentId) -> Option<Date> {
+        let record = self.payments.get(payment_id)?;
+        let attempt = record.counted?;
+        record
+            .locations()
+            .find(|loc| self.instruction(*loc).attempt == attempt)
+            .and_then(|loc| self.outcome(loc).since)
+    }
+
+    /// Every payment that counts as paid, with its batch and the day the bank's
+    /// result said so, in batch and line order. Duplicate successes being recovered
+    /// are not included: one settlement per payment.
+    pub fn settlements(&self) -> impl Iterator<Item = Settlement<'_>> + '_ {
+        self.batches.iter().flat_map(move |record| {
+            record
+                .batch
+                .instructions
+                .iter()
+                .zip(&record.outcomes)
+                .filter_map(move |(instruction, outcome)| {
+                    let settled_on = outcome.since?;
+                    let counts = outcome.state == AttemptState::Settled
+                        && self.counted_attempt(&instruction.payment_id)
+                            == Some(instruction.attempt);
+                    counts.then_some(Settlement {
+                        batch: &record.batch,
+                        instruction,
+                        settled_on,
+                    })
+                })
+        })
     }
 
     /// The number of payments the ledger knows (batched at least once).
@@ -1636,7 +1685,7 @@ impl PaymentLedger {
         touched: &mut Vec<u32>,
     ) -> Option<Loc> {
         let payment_id = result.reference.payment_id;
-        if let Some((loc, amount)) = self.settle_only_attempt(result, (hint, next), touched) {
+        if let Some((loc, amount)) = self.settle_only_attempt(result, (hint, next), on, touched) {
             tallies[ResultClass::Settled as usize].add(amount);
             return Some(loc).filter(|loc| Some(loc.batch) == hint);
         }
@@ -1695,6 +1744,7 @@ impl PaymentLedger {
         &mut self,
         result: &BankResult,
         (hint, next): (Option<u32>, Option<u32>),
+        on: Date,
         touched: &mut Vec<u32>,
     ) -> Option<(Loc, Amount)> {
         if result.status != ResultStatus::Settled {
@@ -1739,6 +1789,7 @@ impl PaymentLedger {
         }
         outcome.state = AttemptState::Settled;
         outcome.seen |= SEEN_SETTLED;
+        outcome.since = Some(on);
         record.pending -= 1;
         payment.counted = Some(instruction.attempt);
         if touched.last() != Some(&loc.batch) {
@@ -1801,13 +1852,20 @@ impl PaymentLedger {
         !record.cancelled && !matches!(record.status, BatchStatus::Prepared | BatchStatus::Rejected)
     }
 
-    fn set_state(&mut self, loc: Loc, state: AttemptState, seen: u8, touched: &mut Vec<u32>) {
+    fn set_state(
+        &mut self,
+        loc: Loc,
+        (state, on): (AttemptState, Date),
+        seen: u8,
+        touched: &mut Vec<u32>,
+    ) {
         let record = &mut self.batches[loc.batch as usize];
         let outcome = &mut record.outcomes[loc.index as usize];
         if outcome.state == AttemptState::Pending && state != AttemptState::Pending {
             record.pending -= 1;
         }
         outcome.state = state;
+        outcome.since = Some(on);
         outcome.seen |= seen;
         if touched.last() != Some(&loc.batch) {
             touched.push(loc.batch);
@@ -1849,7 +1907,7 @@ impl PaymentLedger {
             AttemptState::Pending | AttemptState::Failed => {}
         }
         let was_failed = outcome.state == AttemptState::Failed;
-        self.set_state(loc, AttemptState::Settled, SEEN_SETTLED, touched);
+        self.set_state(loc, (AttemptState::Settled, on), SEEN_SETTLED, touched);
         let Some(payment) = self.payments.get(&payment_id) else {
             return (ResultClass::Settled, None);
         };
@@ -1977,7 +2035,7 @@ impl PaymentLedger {
                 );
             }
         }
-        self.set_state(loc, AttemptState::Failed, SEEN_FAILED, touched);
+        self.set_state(loc, (AttemptState::Failed, on), SEEN_FAILED, touched);
         let record = &mut self.batches[loc.batch as usize];
         record.outcomes[loc.index as usize].failure = Some(reason.kind);
         let instruction = self.instruction(loc);
@@ -2017,7 +2075,7 @@ impl PaymentLedger {
                 );
             }
         }
-        self.set_state(loc, AttemptState::Returned, SEEN_RETURNED, touched);
+        self.set_state(loc, (AttemptState::Returned, on), SEEN_RETURNED, touched);
         let instruction = self.instruction(loc);
         let (payment_id, attempt) = (instruction.payment_id, instruction.attempt);
         let Some(payment) = self.payments.get(&payment_id) else {
@@ -2913,6 +2971,7 @@ mod tests {
 
     #[test]
     fn failed_lines_are_corrected_and_reissued_under_the_same_id() -> TestResult {
+        const LATER: Date = time::macros::date!(2026 - 11 - 27);
         let (mut ledger, batch_id, lines) = sent()?;
         ledger.receive(
             bank_return(
@@ -2976,9 +3035,30 @@ mod tests {
                 )],
             ),
             "bank",
-            ON,
+            LATER,
         )?;
         assert_eq!(ledger.counted_attempt(&payment_id), Some(2));
+        // One settlement a payment, dated by the result that reported it.
+        let settled: Vec<(PaymentId, u8, Date)> = ledger
+            .settlements()
+            .map(|s| {
+                (
+                    s.instruction.payment_id,
+                    s.instruction.attempt,
+                    s.settled_on,
+                )
+            })
+            .collect();
+        assert_eq!(
+            settled,
+            [
+                (lines[0].payment_id, 1, ON),
+                (lines[2].payment_id, 1, ON),
+                (payment_id, 2, LATER),
+            ]
+        );
+        assert_eq!(ledger.settled_on(&payment_id), Some(LATER));
+        assert_eq!(ledger.settled_on(&PaymentId::from_bytes([7; 16])), None);
         // Nothing left to reissue; a settled id never enters another batch.
         let setting = Setting::new()?;
         assert!(

@@ -56,7 +56,7 @@ pub use funding::{FundingShares, GovernmentLevel};
 pub use ledger::{
     BatchPlan, BatchSummary, CorrectionItem, CorrectionStatus, Finding, PaymentChange,
     PaymentCommand, PaymentEvent, PaymentLedger, Preparation, ReconciliationReport, Recovery,
-    RecoveryStatus, ResultClass, Tally,
+    RecoveryStatus, ResultClass, Settlement, Tally,
 };
 pub use payment::{
     BankResult, BankReturn, BatchKind, BatchStatus, FailureKind, FailureReason, InstructionId,
