@@ -657,10 +657,6 @@ fn tally_payments(store: &Store, summary: &mut CycleSummary) -> Fallible<()> {
         }
         settled.count += batch_summary.settled.count;
         settled.fen += batch_summary.settled.fen;
-        if !batch.is_late() {
-            summary.on_time.0 += batch_summary.settled.count;
-        }
-        summary.on_time.1 += batch_summary.settled.count;
         for instruction in &batch.instructions {
             if seen.insert(instruction.payment_id) {
                 instructed.count += 1;
@@ -675,6 +671,14 @@ fn tally_payments(store: &Store, summary: &mut CycleSummary) -> Fallible<()> {
                 summary.paid_twice += 1;
             }
         }
+    }
+    // On time: the bank's result came by the deadline of the period (the project's
+    // deadline rule, the same for a reissue as for the first sending).
+    for settlement in ledger.settlements() {
+        if settlement.settled_on <= settlement.batch.deadline {
+            summary.on_time.0 += 1;
+        }
+        summary.on_time.1 += 1;
     }
     let mut waiting = Row {
         label: "in the correction queue (待修正)".to_owned(),
