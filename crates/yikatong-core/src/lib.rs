@@ -10,14 +10,17 @@ pub mod bank_account;
 pub mod beneficiary;
 pub mod calendar;
 pub mod catalog;
+pub mod checks;
 pub mod clock;
 pub mod credit_code;
+pub mod disclosure;
 pub mod eligibility;
 pub mod entitlement;
 mod error;
 pub mod facts;
 pub mod funding;
 pub mod ledger;
+pub mod notice;
 pub mod payment;
 pub mod period;
 pub mod policy;
@@ -25,6 +28,7 @@ pub mod project;
 pub mod publicity;
 pub mod region;
 pub mod register;
+pub mod report;
 pub mod resident_id;
 pub mod review;
 pub mod roster;
@@ -43,11 +47,21 @@ pub use bank_account::{
 pub use beneficiary::{Beneficiary, Household};
 pub use calendar::{CalendarCoverage, DayKind, Reckoned, StatutoryKind, WorkCalendar};
 pub use catalog::{CatalogDocument, ChangeKind, ChangeRecord, PolicyCatalog};
+pub use checks::{
+    ApprovedLine, AuditFinding, AuditInput, AuditReport, AuditSample, AuditSeverity, CheckConfig,
+    CheckKind, CheckTally, CountySample, CountyTally, DeathList, Evidence, PaidRow, References,
+    SampledPayment, TaggedExclusions, Timeliness, draw_audit_sample, run_checks,
+};
 pub use clock::today_in_china;
 /// Short texts (names, household and account numbers) are kept inline, without an
 /// allocation each: a roster of millions of lines copies them per line.
 pub use compact_str::CompactString;
 pub use credit_code::{CreditCode, CreditCodeRule};
+pub use disclosure::{
+    AttemptOutcome, DailyFeed, Difference, DifferenceKind, DisclosureRow, FeedTotal, FeedTotals,
+    OwnAttempt, OwnPayment, OwnPaymentStatus, PublicityList, check_consistency, daily_feed,
+    self_query,
+};
 pub use eligibility::{Eligibility, ExclusionList, Failed, Observed};
 pub use entitlement::{Entitlement, Language, Missing, Outcome, Step, entitle};
 pub use error::{Error, Result};
@@ -57,6 +71,10 @@ pub use ledger::{
     BatchPlan, BatchSummary, CorrectionItem, CorrectionStatus, Finding, PaymentChange,
     PaymentCommand, PaymentEvent, PaymentLedger, Preparation, ReconciliationReport, Recovery,
     RecoveryStatus, ResultClass, Settlement, Tally,
+};
+pub use notice::{
+    LongSms, NoticeError, NoticeIssuer, NoticeSigner, PaymentNotice, Placeholder, SignedNotice,
+    SmsTemplate, SmsText, SmsWorstCase, verify_notice, verify_notice_json,
 };
 pub use payment::{
     BankResult, BankReturn, BatchKind, BatchStatus, FailureKind, FailureReason, InstructionId,
@@ -77,6 +95,7 @@ pub use register::{
     CardField, CardImportProblem, CardImportReport, CardImportRule, Register, RegisterRule,
     SocialSecurityCardRecord,
 };
+pub use report::{Grouping, PaymentReport, ReportRow};
 pub use resident_id::{ResidentId, ResidentIdRule, Sex};
 pub use review::{
     Actor, Hold, Review, ReviewChange, ReviewCommand, ReviewContext, ReviewEvent, ReviewRule,

@@ -98,6 +98,11 @@ pub enum RegisterRule {
     /// Updating or naming something the register does not have.
     #[error("is not in the register; add it first or correct the identifier")]
     NotRegistered,
+    /// A self-query whose ID number and name match no registered person (the same
+    /// answer for an unknown number and a wrong name, so nobody learns who is
+    /// registered).
+    #[error("matches no registered person; check the number and the name against the ID card")]
+    NoMatchingPerson,
     /// A beneficiary's place that is not a township or village.
     #[error(
         "the place {code} is a {level}; a beneficiary is registered in a township \

@@ -25,10 +25,12 @@
 
 mod agency;
 mod bank;
+mod disclosure;
 mod encoding;
 mod error;
 mod iso20022;
 mod publicity;
+mod report;
 mod roster;
 mod table;
 mod write;
@@ -39,6 +41,7 @@ pub use agency::{
     write_agency_file, write_agency_file_to, write_agency_results,
 };
 pub use bank::{BankFile, WrittenFile};
+pub use disclosure::{write_feed_csv, write_feed_json, write_feed_totals_csv};
 pub use encoding::{CsvEncoding, InputEncoding, TextEncoding};
 pub use error::FormatError;
 pub use iso20022::{
@@ -46,6 +49,10 @@ pub use iso20022::{
     write_pain001, write_pain001_to, write_pain002,
 };
 pub use publicity::{write_publicity_csv, write_publicity_xlsx};
+pub use report::{
+    NATIONAL_SCHEMA, NATIONAL_SCHEMA_VERSION, write_national_jsonl, write_report_csv,
+    write_report_json, write_report_xlsx,
+};
 pub use roster::{RosterFile, read_roster, read_roster_into, write_roster_csv, write_roster_xlsx};
 pub use table::{FileFormat, InputFormat, LineProblem, ReadOptions, Table, TableRow, read_table};
 pub use write::{write_table_csv, write_table_xlsx};
