@@ -45,6 +45,19 @@ fn the_disbursement_cycle_runs_end_to_end_and_again_changes_nothing()
     assert!(paid * 10 > instructed * 9, "{paid} of {instructed} paid");
     assert!(!first.failures.is_empty(), "the bank fails some lines");
     assert!(first.chain_intact && first.export_intact);
+    // Every paid payment is disclosed and notified; the auditor finds the unpaid
+    // ones still queued after the deadline and the injected wrong holder names.
+    assert_eq!(first.disclosed as u64, paid);
+    assert_eq!(first.notices, (paid as usize, 0));
+    let audit = |check: &str| {
+        first
+            .audit
+            .iter()
+            .find(|row| row.label.contains(check))
+            .map_or(0, |row| row.count)
+    };
+    assert_eq!(audit("MissedPayment"), queued);
+    assert!(audit("HolderName") > 0);
     assert_eq!(first.retried_commands, 0);
     for path in &first.files {
         assert!(

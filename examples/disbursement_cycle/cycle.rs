@@ -16,14 +16,17 @@ use time::macros::date;
 use time::{Date, PrimitiveDateTime};
 use yikatong::formats::{
     AgencyProfile, CsvEncoding, read_agency_results, read_pain002, write_agency_file,
-    write_pain001, write_publicity_csv,
+    write_feed_csv, write_feed_json, write_feed_totals_csv, write_national_jsonl, write_pain001,
+    write_report_csv, write_report_json, write_report_xlsx,
 };
 use yikatong::review::{Actor, ReviewCommand, Role};
 use yikatong::store::{Expected, ReviewRequest, Store, verify_jsonl};
 use yikatong::{
-    Amount, BankReturn, BatchPlan, BatchStatus, CorrectionStatus, FailureKind, Language,
-    MaskingPolicy, PayeeAccount, Payer, PaymentBatch, PaymentCommand, Period, PolicyCatalog,
-    PublicityInput, RegionTree, ResultClass, ResultStatus, Severity, Tally, WorkCalendar,
+    Amount, AuditInput, BankReturn, BatchPlan, BatchStatus, CheckConfig, CorrectionStatus,
+    CreditCode, DeathList, FailureKind, Grouping, Language, MaskingPolicy, NoticeIssuer,
+    NoticeSigner, PayeeAccount, Payer, PaymentBatch, PaymentCommand, PaymentNotice, PaymentReport,
+    Period, PolicyCatalog, References, RegionTree, ResultClass, ResultStatus, Review, Roster,
+    Severity, SmsTemplate, Tally, WorkCalendar, daily_feed, run_checks, verify_notice,
 };
 use yikatong_testkit::prefecture::{AnomalySpec, Population, PrefectureSpec};
 use yikatong_testkit::{Adversity, BankSimulator, FileAnswer, IsoAnswer};
@@ -62,6 +65,15 @@ const PREPARE_ON: Date = date!(2026 - 11 - 03);
 const RESULTS_ON: Date = date!(2026 - 11 - 04);
 const REISSUE_ON: Date = date!(2026 - 11 - 05);
 const SECOND_RESULTS_ON: Date = date!(2026 - 11 - 06);
+/// The auditor looks after the period's deadline.
+const AUDIT_ON: Date = date!(2026 - 11 - 20);
+
+const DEPARTMENT: &str = "赤峰市民政局";
+const HOTLINE: &str = "12345";
+const SMS_TEMPLATE: &str = "【惠民惠农一卡通】您的{period}{project}{amount}元已于{date}发放至尾号{account_tail}的账户，咨询{hotline}。";
+/// The unified social credit code the national report is filed under (a valid
+/// made-up code).
+const REPORTING_UNIT: &str = "111500000116068826";
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -114,6 +126,12 @@ pub(crate) struct CycleSummary {
     pub classes: Vec<Row>,
     /// Settled payments in batches that met their deadline, and all settled.
     pub on_time: (u64, u64),
+    /// Rows of the daily disclosure feeds.
+    pub disclosed: usize,
+    /// Signed notices sent, and SMS texts longer than one message.
+    pub notices: (usize, usize),
+    /// Audit findings by check.
+    pub audit: Vec<Row>,
     /// Payments counted as paid more than once (must be none).
     pub paid_twice: usize,
     /// Batches whose counts and sums do not balance (must be none).
@@ -523,7 +541,10 @@ pub(crate) fn run(options: &CycleOptions) -> Fallible<CycleSummary> {
     }
 
     tally_payments(&run.store, &mut summary)?;
-    disclose(&mut run, &population, &catalog)?;
+    summary.disclosed = disclose(&mut run, &population, &catalog, regions)?;
+    report(&mut run, &catalog, regions)?;
+    summary.notices = notify(&mut run, &catalog, options.seed)?;
+    summary.audit = audit(&mut run, &population)?;
 
     // The audit trail: the chain in the store, and its export verified on its own.
     let report = run.store.verify()?;
@@ -700,49 +721,138 @@ fn tally_payments(store: &Store, summary: &mut CycleSummary) -> Fallible<()> {
     Ok(())
 }
 
-/// The day's disclosure (当日公开): every settled payment, masked, one file a project.
-fn disclose(run: &mut Run, population: &Population, catalog: &PolicyCatalog) -> Fallible<()> {
-    let masking = MaskingPolicy::default();
-    let ledger = run.store.ledger();
-    let mut by_project: BTreeMap<String, Vec<yikatong::PublicityEntry>> = BTreeMap::new();
-    for batch in ledger.batches() {
-        let project_name = catalog
-            .project(&batch.project)
-            .map_or(batch.project.as_str(), |project| project.name.as_str());
-        for instruction in &batch.instructions {
-            let paid = ledger.counted_attempt(&instruction.payment_id) == Some(instruction.attempt);
-            if !paid {
-                continue;
-            }
-            let name = population
-                .register
-                .beneficiary(&instruction.payee)
-                .map_or("", |person| person.name.as_str());
-            let village = population.township(instruction.township).map_or_else(
-                || instruction.township.to_short_string(),
-                |t| t.name.clone(),
-            );
-            let entry = masking.entry(&PublicityInput {
-                line: instruction.line_no,
-                name,
-                resident_id: &instruction.payee,
-                account: Some(&instruction.account.number),
-                amount: instruction.amount,
-                village: &village,
-                project: project_name,
-            });
-            by_project
-                .entry(batch.project.clone())
-                .or_default()
-                .push(entry);
-        }
-    }
+/// The day's disclosure (当日公开) for each day payments settled: the masked feed
+/// with its totals, as CSV and JSON.
+fn disclose(
+    run: &mut Run,
+    population: &Population,
+    catalog: &PolicyCatalog,
+    regions: &RegionTree,
+) -> Fallible<usize> {
     let dir = run.store_dir().join("disclosure");
-    for (project, entries) in by_project {
-        let bytes = write_publicity_csv(&entries, Language::Zh, CsvEncoding::Utf8WithBom)?;
-        run.write(dir.join(format!("{project}-{PERIOD}-公开.csv")), &bytes)?;
+    let mut rows = 0;
+    for day in [RESULTS_ON, SECOND_RESULTS_ON] {
+        let feed = daily_feed(
+            run.store.ledger(),
+            &population.register,
+            catalog,
+            regions,
+            day,
+            Some(population.prefecture),
+            &MaskingPolicy::default(),
+        )?;
+        rows += feed.rows.len();
+        let csv = write_feed_csv(&feed, Language::Zh, CsvEncoding::Utf8WithBom)?;
+        run.write(dir.join(format!("{day}-公开.csv")), &csv)?;
+        let totals = write_feed_totals_csv(&feed, Language::Zh, CsvEncoding::Utf8WithBom)?;
+        run.write(dir.join(format!("{day}-汇总.csv")), &totals)?;
+        run.write(dir.join(format!("{day}.json")), &write_feed_json(&feed)?)?;
     }
+    Ok(rows)
+}
+
+/// The period's report per county (CSV, XLSX, JSON) and the JSON Lines for the
+/// national platform.
+fn report(run: &mut Run, catalog: &PolicyCatalog, regions: &RegionTree) -> Fallible<()> {
+    let state = run.store.state();
+    let approved: Vec<(&Roster, &Review)> = state
+        .rosters()
+        .filter_map(|roster| Some((roster, state.review(roster.id())?)))
+        .collect();
+    let report = PaymentReport::build(&approved, run.store.ledger(), Grouping::County, regions);
+    let unit = CreditCode::parse(REPORTING_UNIT)?;
+    let reported_at = SECOND_RESULTS_ON
+        .with_time(time::macros::time!(20:00))
+        .assume_offset(time::macros::offset!(+8));
+    let files = [
+        (
+            "report.csv",
+            write_report_csv(&report, Language::Zh, CsvEncoding::Utf8WithBom)?,
+        ),
+        ("report.xlsx", write_report_xlsx(&report, Language::Zh)?),
+        ("report.json", write_report_json(&report)?),
+        (
+            "national.jsonl",
+            write_national_jsonl(&report, &unit, reported_at)?,
+        ),
+    ];
+    let dir = run.store_dir().join("reports");
+    for (name, bytes) in files {
+        run.write(dir.join(name), &bytes)?;
+    }
+    let _ = catalog;
     Ok(())
+}
+
+/// An SMS and a signed notice for every settled payment; the notices verify with the
+/// department's public key alone.
+fn notify(run: &mut Run, catalog: &PolicyCatalog, seed: u64) -> Fallible<(usize, usize)> {
+    let template = SmsTemplate::parse(SMS_TEMPLATE)?;
+    // The demo department key comes from the seed; a real one lives in an HSM.
+    let mut key = [0u8; 32];
+    key[..8].copy_from_slice(&seed.to_le_bytes());
+    let signer = NoticeSigner::from_seed(key);
+    let mut signed = String::new();
+    let mut texts = String::new();
+    let (mut count, mut too_long) = (0, 0);
+    let ledger = run.store.ledger();
+    for settlement in ledger.settlements() {
+        let project = catalog
+            .project(&settlement.batch.project)
+            .map_or(settlement.batch.project.as_str(), |project| {
+                project.name.as_str()
+            });
+        let issuer = NoticeIssuer::for_batch(settlement.batch, project, DEPARTMENT, HOTLINE);
+        let notice =
+            PaymentNotice::for_settled(settlement.instruction, &issuer, settlement.settled_on)?;
+        let sms = template.render(&notice);
+        if !sms.fits_single {
+            too_long += 1;
+        }
+        texts.push_str(&sms.text);
+        texts.push('\n');
+        let sealed = signer.sign(&notice)?;
+        verify_notice(&signer.public_key(), &sealed)?;
+        signed.push_str(&sealed.to_json()?);
+        signed.push('\n');
+        count += 1;
+    }
+    let dir = run.store_dir().join("notices");
+    run.write(dir.join("sms.txt"), texts.as_bytes())?;
+    run.write(dir.join("signed-notices.jsonl"), signed.as_bytes())?;
+    run.write(
+        dir.join("public-key.txt"),
+        signer.public_key_hex().as_bytes(),
+    )?;
+    Ok((count, too_long))
+}
+
+/// The auditor's checks after the cycle, with deaths known to the register.
+fn audit(run: &mut Run, population: &Population) -> Fallible<Vec<Row>> {
+    let state = run.store.state();
+    let approved: Vec<(&Roster, &Review)> = state
+        .rosters()
+        .filter_map(|roster| Some((roster, state.review(roster.id())?)))
+        .collect();
+    let input = AuditInput::collect(run.store.ledger(), &approved, &population.register);
+    let references = References {
+        deaths: DeathList::from_register(&population.register),
+        ..References::default()
+    };
+    let report = run_checks(&input, &references, &CheckConfig::new(AUDIT_ON));
+    let rows = report
+        .by_check
+        .iter()
+        .map(|tally| Row {
+            label: format!("{:?}", tally.check),
+            count: tally.findings,
+            fen: tally.amount_fen,
+        })
+        .collect();
+    let json = serde_json::to_vec_pretty(&report)?;
+    let path = run.store_dir().join("audit").join("findings.json");
+    run.write(path, &json)?;
+    Ok(rows)
 }
 
 impl Run {

@@ -125,6 +125,12 @@ fn print_summary(options: &CycleOptions, summary: &CycleSummary, seconds: f64) {
     };
     println!("\non time: {on_time} of {settled} settled payments ({rate:.1}%)");
     println!(
+        "disclosed: {} masked rows in the daily feeds; notices: {} signed (verified), {} SMS \
+         over 70 characters",
+        summary.disclosed, summary.notices.0, summary.notices.1
+    );
+    table("audit findings (as of 2026-11-20)", &summary.audit);
+    println!(
         "paid twice: {}; unbalanced batches: {}",
         summary.paid_twice,
         summary.unbalanced.len()
