@@ -2347,7 +2347,7 @@ fn check_agreement(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::review::{Actor, ReviewCommand, ReviewContext, Role};
     use crate::{AccountKind, AccountNumber, BeneficiaryFacts, Error, LineChange, RosterLine};
@@ -2419,7 +2419,9 @@ mod tests {
         Ok(serde_json::from_value(value)?)
     }
 
-    pub(super) fn approve(roster: &Roster) -> Fallible<Review> {
+    /// Takes `roster` to finance approval (notice from 2026-10-01, approved on
+    /// 2026-10-22); shared by the tests of the modules built on the ledger.
+    pub(crate) fn approve(roster: &Roster) -> Fallible<Review> {
         let clerk = Actor::new("c1", "乌云", Role::TownshipClerk);
         let reviewer = Actor::new("r1", "张三", Role::DepartmentReviewer);
         let finance = Actor::new("f1", "李四", Role::FinanceOfficer);

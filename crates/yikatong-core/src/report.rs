@@ -375,14 +375,13 @@ impl PaymentReport {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeSet;
     use std::sync::Arc;
 
     use proptest::prelude::*;
     use time::macros::date;
 
     use super::*;
-    use crate::review::{Actor, ReviewCommand, ReviewContext, Role};
+    use crate::review::{Actor, Role};
     use crate::{
         AccountKind, AccountNumber, AgencyAgreement, Amount, BankResult, BankReturn, BatchPlan,
         BeneficiaryFacts, FailureKind, FailureReason, InstructionId, PayeeAccount, Payer,
@@ -457,39 +456,7 @@ mod tests {
         Ok(serde_json::from_value(value)?)
     }
 
-    fn approve(roster: &Roster) -> Fallible<Review> {
-        let clerk = Actor::new("c1", "乌云", Role::TownshipClerk);
-        let reviewer = Actor::new("r1", "张三", Role::DepartmentReviewer);
-        let finance = Actor::new("f1", "李四", Role::FinanceOfficer);
-        let calendar = WorkCalendar::weekdays_only();
-        let lines: BTreeSet<u32> = roster.lines().iter().map(|l| l.line_no).collect();
-        let hash = roster.content_hash();
-        let on = |today| ReviewContext {
-            today,
-            calendar: &calendar,
-            publicity_working_days: 7,
-            lines: &lines,
-            content_hash: &hash,
-        };
-        let mut review = Review::new(&clerk, date!(2026 - 10 - 01))?;
-        review.execute(
-            &ReviewCommand::StartPublicity { starts: None },
-            &clerk,
-            &on(date!(2026 - 10 - 01)),
-        )?;
-        review.execute(&ReviewCommand::Submit, &clerk, &on(date!(2026 - 10 - 20)))?;
-        review.execute(
-            &ReviewCommand::DepartmentApprove,
-            &reviewer,
-            &on(date!(2026 - 10 - 21)),
-        )?;
-        review.execute(
-            &ReviewCommand::FinanceApprove,
-            &finance,
-            &on(date!(2026 - 10 - 22)),
-        )?;
-        Ok(review)
-    }
+    use crate::ledger::tests::approve;
 
     fn draft() -> Fallible<Review> {
         let clerk = Actor::new("c1", "乌云", Role::TownshipClerk);
