@@ -36,6 +36,7 @@ use crate::register::FastMap;
 use crate::{PaymentId, Period, RegionCode, Register, ResidentId, SubsidyProject};
 
 mod collect;
+mod engine;
 mod sample;
 #[cfg(test)]
 mod tests;
@@ -534,52 +535,31 @@ impl AuditReport {
 // ---------------------------------------------------------------------------
 // Running the checks
 
-/// Runs every check over the rows; linear in the rows but for the sorts that group
-/// them (n log n). The same rows in any order give the same report.
+/// Runs every check over the rows. One pass over the rows (split between threads)
+/// runs the per-row checks and packs two 16-byte keys per paid row; sorting the
+/// keys groups rows by person and by account, and only the few groups that can hold
+/// a finding are read again. The same rows in any order give the same report.
+///
+/// Uses up to as many threads as the machine has cores, at most four (or only the
+/// caller's, when no thread can be started). Rows are numbered in 32 bits: at most
+/// 4,294,967,295 of them.
 pub fn run_checks(
     input: &AuditInput,
     references: &References,
     config: &CheckConfig,
 ) -> AuditReport {
-    let rows = &input.rows;
-    let mut findings = Vec::new();
-    // Paid rows, grouped by person, project and period.
-    let mut paid: Vec<u32> = (0..rows.len() as u32)
-        .filter(|&i| rows[i as usize].is_paid())
-        .collect();
-    paid.sort_unstable_by(|&a, &b| {
-        let (x, y) = (&rows[a as usize], &rows[b as usize]);
-        (x.beneficiary, &x.project, x.period, x.payment_id, x.attempt).cmp(&(
-            y.beneficiary,
-            &y.project,
-            y.period,
-            y.payment_id,
-            y.attempt,
-        ))
-    });
-    for group in paid.chunk_by(|&a, &b| {
-        let (x, y) = (&rows[a as usize], &rows[b as usize]);
-        x.beneficiary == y.beneficiary && x.project == y.project && x.period == y.period
-    }) {
-        match group {
-            [one] => findings.extend(over_payment(&rows[*one as usize])),
-            _ => {
-                let group: Vec<&PaidRow> = group.iter().map(|&i| &rows[i as usize]).collect();
-                findings.extend(duplicate(&group));
-            }
-        }
-    }
-    for row in rows.iter().filter(|row| row.is_paid()) {
-        findings.extend(deceased(row, &references.deaths));
-        findings.extend(no_longer_eligible(row));
-        findings.extend(excluded(row, &references.exclusions));
-        findings.extend(mismatch(row));
-        findings.extend(holder_name(row));
-    }
-    let timeliness = timeliness(rows, references, config, &mut findings);
-    mutually_exclusive(rows, config, &mut findings);
-    shared_accounts(rows, config, &mut findings);
+    let threads = engine::threads_for(input.rows.len());
+    run_checks_on(input, references, config, threads)
+}
 
+/// [`run_checks`] with the rows split between `threads` threads.
+fn run_checks_on(
+    input: &AuditInput,
+    references: &References,
+    config: &CheckConfig,
+    threads: usize,
+) -> AuditReport {
+    let (mut findings, timeliness) = engine::run(&input.rows, references, config, threads);
     findings.sort_by(|a, b| {
         (
             a.check,
@@ -948,244 +928,191 @@ fn owed(row: &PaidRow, deaths: &DeathList) -> bool {
             .is_none_or(|died_on| died_on >= row.period.first_day())
 }
 
-/// Late and missed findings, and the on-time counts per county and project.
-fn timeliness(
-    rows: &[PaidRow],
-    references: &References,
+/// How a row counts for timeliness, with its late or missed finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Punctuality {
+    OnTime,
+    Late,
+    Missed,
+    NotYetDue,
+}
+
+/// Whether a row was paid on time (`None` for a second success: a duplicate, not a
+/// payment of its own); a late or missed row's finding goes to `findings`.
+fn punctuality(
+    row: &PaidRow,
+    deaths: &DeathList,
+    as_of: Date,
+    findings: &mut Vec<AuditFinding>,
+) -> Option<Punctuality> {
+    let due_by = row.due_by();
+    Some(match row.settled_on {
+        Some(_) if !row.counted => return None,
+        Some(paid_on) if paid_on <= due_by => Punctuality::OnTime,
+        Some(paid_on) => {
+            let days = (paid_on - due_by).whole_days();
+            let evidence = vec![
+                ev("deadline", due_by),
+                ev("settled_on", paid_on),
+                ev("days_late", days),
+                ev("payment", attempt_text(row)),
+            ];
+            let action = format!(
+                "explain the delay (迟发): {} yuan for {} {} to {} ({}) was paid on {}, {} days after the deadline {}",
+                yuan(row.amount_fen),
+                row.project,
+                row.period,
+                row.registered_name,
+                row.beneficiary,
+                paid_on,
+                days,
+                due_by
+            );
+            findings.push(finding(
+                CheckKind::LatePayment,
+                row,
+                row.amount_fen,
+                evidence,
+                action,
+            ));
+            Punctuality::Late
+        }
+        None if as_of <= due_by || !owed(row, deaths) => Punctuality::NotYetDue,
+        None => {
+            let mut evidence = vec![ev("deadline", due_by), ev("as_of", as_of)];
+            if let Some(line) = &row.approved {
+                evidence.push(ev(
+                    "approved_line",
+                    format!("{} line {}", line.roster_id, line.line_no),
+                ));
+            }
+            evidence.push(ev(
+                "last_attempt",
+                match (&row.batch_id, row.attempt) {
+                    (Some(batch), attempt) => format!("attempt {attempt} batch {batch}"),
+                    (None, _) => "never sent to a bank".to_owned(),
+                },
+            ));
+            let action = format!(
+                "pay {} yuan (补发) to {} ({}) for {} {}: approved but unpaid after the deadline {}; fix the account or reissue",
+                yuan(row.amount_fen),
+                row.registered_name,
+                row.payee,
+                row.project,
+                row.period,
+                due_by
+            );
+            findings.push(finding(
+                CheckKind::MissedPayment,
+                row,
+                row.amount_fen,
+                evidence,
+                action,
+            ));
+            Punctuality::Missed
+        }
+    })
+}
+
+/// One person's paid rows for one period: a finding per pair of projects that
+/// exclude each other, on the counted success of each project.
+fn exclusive_projects<'a>(
+    members: impl Iterator<Item = &'a PaidRow>,
     config: &CheckConfig,
     findings: &mut Vec<AuditFinding>,
-) -> Vec<Timeliness> {
-    let mut counts: BTreeMap<(RegionCode, &str), [u64; 4]> = BTreeMap::new();
-    for row in rows {
-        let due_by = row.due_by();
-        let slot = match row.settled_on {
-            // A second success is a duplicate, not a payment of its own.
-            Some(_) if !row.counted => continue,
-            Some(paid_on) if paid_on <= due_by => 0,
-            Some(paid_on) => {
-                let days = (paid_on - due_by).whole_days();
-                let evidence = vec![
-                    ev("deadline", due_by),
-                    ev("settled_on", paid_on),
-                    ev("days_late", days),
-                    ev("payment", attempt_text(row)),
-                ];
-                let action = format!(
-                    "explain the delay (迟发): {} yuan for {} {} to {} ({}) was paid on {}, {} days after the deadline {}",
-                    yuan(row.amount_fen),
-                    row.project,
-                    row.period,
-                    row.registered_name,
-                    row.beneficiary,
-                    paid_on,
-                    days,
-                    due_by
-                );
-                findings.push(finding(
-                    CheckKind::LatePayment,
-                    row,
-                    row.amount_fen,
-                    evidence,
-                    action,
-                ));
-                1
+) {
+    let mut projects: Vec<&PaidRow> = members.filter(|row| row.counted).collect();
+    projects.sort_by(|a, b| (&a.project, a.payment_id).cmp(&(&b.project, b.payment_id)));
+    // One row per project (a duplicate is the duplicate check's business).
+    projects.dedup_by(|a, b| a.project == b.project);
+    for (i, first) in projects.iter().enumerate() {
+        for second in &projects[i + 1..] {
+            if !config.excludes(&first.project, &second.project) {
+                continue;
             }
-            None if config.as_of <= due_by || !owed(row, &references.deaths) => 3,
-            None => {
-                let mut evidence = vec![ev("deadline", due_by), ev("as_of", config.as_of)];
-                if let Some(line) = &row.approved {
-                    evidence.push(ev(
-                        "approved_line",
-                        format!("{} line {}", line.roster_id, line.line_no),
-                    ));
-                }
-                evidence.push(ev(
-                    "last_attempt",
-                    match (&row.batch_id, row.attempt) {
-                        (Some(batch), attempt) => format!("attempt {attempt} batch {batch}"),
-                        (None, _) => "never sent to a bank".to_owned(),
-                    },
-                ));
-                let action = format!(
-                    "pay {} yuan (补发) to {} ({}) for {} {}: approved but unpaid after the deadline {}; fix the account or reissue",
-                    yuan(row.amount_fen),
-                    row.registered_name,
-                    row.payee,
-                    row.project,
-                    row.period,
-                    due_by
-                );
-                findings.push(finding(
-                    CheckKind::MissedPayment,
-                    row,
-                    row.amount_fen,
-                    evidence,
-                    action,
-                ));
-                2
-            }
-        };
-        counts.entry((row.county, &row.project)).or_default()[slot] += 1;
-    }
-    counts
-        .into_iter()
-        .map(
-            |((county, project), [on_time, late, missed, not_yet_due])| Timeliness {
-                county,
-                project: project.to_owned(),
-                on_time,
-                late,
-                missed,
-                not_yet_due,
-            },
-        )
-        .collect()
-}
-
-fn mutually_exclusive(rows: &[PaidRow], config: &CheckConfig, findings: &mut Vec<AuditFinding>) {
-    if config.exclusive_pairs.is_empty() {
-        return;
-    }
-    let mut paid: Vec<u32> = (0..rows.len() as u32)
-        .filter(|&i| rows[i as usize].is_paid() && rows[i as usize].counted)
-        .collect();
-    paid.sort_unstable_by(|&a, &b| {
-        let (x, y) = (&rows[a as usize], &rows[b as usize]);
-        (x.beneficiary, x.period, &x.project, x.payment_id).cmp(&(
-            y.beneficiary,
-            y.period,
-            &y.project,
-            y.payment_id,
-        ))
-    });
-    for group in paid.chunk_by(|&a, &b| {
-        let (x, y) = (&rows[a as usize], &rows[b as usize]);
-        x.beneficiary == y.beneficiary && x.period == y.period
-    }) {
-        if group.len() < 2 {
-            continue;
-        }
-        // One row per project (a duplicate is the duplicate check's business).
-        let mut projects: Vec<&PaidRow> = group.iter().map(|&i| &rows[i as usize]).collect();
-        projects.dedup_by(|a, b| a.project == b.project);
-        for (i, first) in projects.iter().enumerate() {
-            for second in &projects[i + 1..] {
-                if !config.excludes(&first.project, &second.project) {
-                    continue;
-                }
-                let evidence = vec![
-                    ev(
-                        "first",
-                        format!("{} {}", first.project, attempt_text(first)),
-                    ),
-                    ev(
-                        "second",
-                        format!("{} {}", second.project, attempt_text(second)),
-                    ),
-                ];
-                let action = format!(
-                    "{} ({}) received both {} and {} for {}, which exclude each other: stop {} and recover {} yuan",
-                    second.registered_name,
-                    second.beneficiary,
-                    first.project,
-                    second.project,
-                    second.period,
-                    second.project,
-                    yuan(second.net_fen().max(0))
-                );
-                findings.push(finding(
-                    CheckKind::MutuallyExclusive,
-                    second,
-                    second.net_fen().max(0),
-                    evidence,
-                    action,
-                ));
-            }
-        }
-    }
-}
-
-fn shared_accounts(rows: &[PaidRow], config: &CheckConfig, findings: &mut Vec<AuditFinding>) {
-    let threshold = config.households_per_account.max(2);
-    let mut paid: Vec<u32> = (0..rows.len() as u32)
-        .filter(|&i| rows[i as usize].is_paid() && !rows[i as usize].account.is_empty())
-        .collect();
-    paid.sort_unstable_by(|&a, &b| {
-        let (x, y) = (&rows[a as usize], &rows[b as usize]);
-        (
-            &x.account,
-            &x.household_id,
-            &x.project,
-            x.period,
-            x.payment_id,
-            x.attempt,
-        )
-            .cmp(&(
-                &y.account,
-                &y.household_id,
-                &y.project,
-                y.period,
-                y.payment_id,
-                y.attempt,
-            ))
-    });
-    for group in paid.chunk_by(|&a, &b| rows[a as usize].account == rows[b as usize].account) {
-        if group.len() < threshold {
-            continue; // too few payments to span enough households
-        }
-        let group: Vec<&PaidRow> = group.iter().map(|&i| &rows[i as usize]).collect();
-        let mut households: Vec<&str> = group.iter().map(|row| row.household_id.as_str()).collect();
-        households.dedup();
-        if households.len() < threshold {
-            continue;
-        }
-        // Report on the holder's own payment when there is one, else the first.
-        let Some(&anchor) = group
-            .iter()
-            .find(|row| same_name(&row.holder_name, &row.registered_name))
-            .or(group.first())
-        else {
-            continue;
-        };
-        let total: i64 = group.iter().map(|row| row.amount_fen).sum();
-        let mut people: Vec<ResidentId> = group.iter().map(|row| row.beneficiary).collect();
-        people.sort_unstable();
-        people.dedup();
-        let mut evidence = vec![
-            ev("account", &anchor.account),
-            ev("holder_name", &anchor.holder_name),
-            ev("households", households.len()),
-            ev("people", people.len()),
-        ];
-        evidence.extend(group.iter().map(|row| {
-            ev(
-                "paid_for",
-                format!(
-                    "{} {} household {} {} {} {} yuan",
-                    row.beneficiary,
-                    row.registered_name,
-                    row.household_id,
-                    row.project,
-                    row.period,
-                    yuan(row.amount_fen)
+            let evidence = vec![
+                ev(
+                    "first",
+                    format!("{} {}", first.project, attempt_text(first)),
                 ),
-            )
-        }));
-        let action = format!(
-            "check account {} held by {}: it received {} yuan in {} payments for {} people of {} households (集中代领); confirm each beneficiary's consent or move them to their own cards",
-            anchor.account,
-            anchor.holder_name,
-            yuan(total),
-            group.len(),
-            people.len(),
-            households.len()
-        );
-        findings.push(finding(
-            CheckKind::SharedAccount,
-            anchor,
-            total,
-            evidence,
-            action,
-        ));
+                ev(
+                    "second",
+                    format!("{} {}", second.project, attempt_text(second)),
+                ),
+            ];
+            let action = format!(
+                "{} ({}) received both {} and {} for {}, which exclude each other: stop {} and recover {} yuan",
+                second.registered_name,
+                second.beneficiary,
+                first.project,
+                second.project,
+                second.period,
+                second.project,
+                yuan(second.net_fen().max(0))
+            );
+            findings.push(finding(
+                CheckKind::MutuallyExclusive,
+                second,
+                second.net_fen().max(0),
+                evidence,
+                action,
+            ));
+        }
     }
+}
+
+/// The payments onto one account, in household order: a finding when they span
+/// `threshold` households or more.
+fn shared_account(group: &[&PaidRow], threshold: usize) -> Option<AuditFinding> {
+    let mut households: Vec<&str> = group.iter().map(|row| row.household_id.as_str()).collect();
+    households.dedup();
+    if households.len() < threshold {
+        return None;
+    }
+    // Report on the holder's own payment when there is one, else the first.
+    let anchor = group
+        .iter()
+        .copied()
+        .find(|row| same_name(&row.holder_name, &row.registered_name))
+        .or(group.first().copied())?;
+    let total: i64 = group.iter().map(|row| row.amount_fen).sum();
+    let mut people: Vec<ResidentId> = group.iter().map(|row| row.beneficiary).collect();
+    people.sort_unstable();
+    people.dedup();
+    let mut evidence = vec![
+        ev("account", &anchor.account),
+        ev("holder_name", &anchor.holder_name),
+        ev("households", households.len()),
+        ev("people", people.len()),
+    ];
+    evidence.extend(group.iter().map(|row| {
+        ev(
+            "paid_for",
+            format!(
+                "{} {} household {} {} {} {} yuan",
+                row.beneficiary,
+                row.registered_name,
+                row.household_id,
+                row.project,
+                row.period,
+                yuan(row.amount_fen)
+            ),
+        )
+    }));
+    let action = format!(
+        "check account {} held by {}: it received {} yuan in {} payments for {} people of {} households (集中代领); confirm each beneficiary's consent or move them to their own cards",
+        anchor.account,
+        anchor.holder_name,
+        yuan(total),
+        group.len(),
+        people.len(),
+        households.len()
+    );
+    Some(finding(
+        CheckKind::SharedAccount,
+        anchor,
+        total,
+        evidence,
+        action,
+    ))
 }

@@ -319,6 +319,28 @@ fn deceased_paid_for_a_later_period_only() -> TestResult {
             paid.beneficiary
         )
     );
+    // A household head paid for a member: the payee's death counts too, in one
+    // finding even when both died, whichever part of the rows it is in.
+    let mut for_member = paid.clone();
+    for_member.payee = person(2)?;
+    if let Some(line) = for_member.approved.as_mut() {
+        line.payee = for_member.payee;
+    }
+    let mut both = References::default();
+    both.deaths.insert(for_member.payee, date!(2026 - 09 - 01));
+    let input = AuditInput::from_rows(vec![row(3)?, for_member.clone(), row(4)?]);
+    for threads in 1..=3 {
+        let report = run_checks_on(&input, &both, &CheckConfig::new(AS_OF), threads);
+        let finding = only(&report, CheckKind::Deceased)?;
+        assert_eq!(evidence(&finding)[1], ("person", for_member.payee.as_str()));
+        both.deaths
+            .insert(for_member.beneficiary, date!(2026 - 08 - 03));
+        let report = run_checks_on(&input, &both, &CheckConfig::new(AS_OF), threads);
+        let finding = only(&report, CheckKind::Deceased)?;
+        assert_eq!(evidence(&finding)[1], ("person", paid.beneficiary.as_str()));
+        both = References::default();
+        both.deaths.insert(for_member.payee, date!(2026 - 09 - 01));
+    }
     // Near miss: died during the period paid.
     let mut references = References::default();
     references
@@ -621,7 +643,16 @@ fn findings_do_not_depend_on_row_order() -> TestResult {
     let mut rotated = rows;
     rotated.rotate_left(7);
     assert_eq!(run(reversed, &references, &config), report);
-    assert_eq!(run(rotated, &references, &config), report);
+    assert_eq!(run(rotated.clone(), &references, &config), report);
+    // Split between threads (each part's rows are numbered from its start).
+    let input = AuditInput::from_rows(rotated);
+    for threads in 2..=5 {
+        assert_eq!(
+            run_checks_on(&input, &references, &config, threads),
+            report,
+            "{threads} threads"
+        );
+    }
     // And the order is the documented one.
     let keys: Vec<_> = report
         .findings
@@ -705,6 +736,7 @@ proptest! {
             (Just(n), proptest::sample::subsequence((0..n as usize / 2).collect::<Vec<_>>(), 0..=n as usize / 2))
         }),
         kind in proptest::sample::select(CheckKind::ALL.to_vec()),
+        threads in 2usize..6,
     ) {
         let mut rows = rows(n).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let mut references = References::default();
@@ -714,7 +746,10 @@ proptest! {
             inject(&mut rows, &mut references, kind, 2 * i, 2 * i + 1, 10_000 + j as u32)
                 .map_err(|e| TestCaseError::fail(e.to_string()))?;
         }
-        let report = run(rows, &references, &config);
+        let report = run(rows.clone(), &references, &config);
+        // Split between threads, the rows give the same report.
+        let input = AuditInput::from_rows(rows);
+        prop_assert_eq!(&run_checks_on(&input, &references, &config, threads), &report);
         let found: BTreeMap<CheckKind, usize> = report.findings.iter().fold(BTreeMap::new(), |mut m, f| {
             *m.entry(f.check).or_default() += 1;
             m
