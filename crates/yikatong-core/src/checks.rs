@@ -809,6 +809,14 @@ fn excluded(row: &PaidRow, exclusions: &TaggedExclusions) -> Option<AuditFinding
 }
 
 fn mismatch(row: &PaidRow) -> Option<AuditFinding> {
+    // Nearly every row agrees: decide before writing any evidence.
+    if let Some(line) = &row.approved
+        && line.payee == row.payee
+        && (row.attempt > 1 || line.account == row.account)
+        && line.amount_fen == row.amount_fen
+    {
+        return None;
+    }
     let mut evidence = Vec::new();
     let mut differ = Vec::new();
     match &row.approved {
@@ -888,7 +896,7 @@ fn same_name(a: &str, b: &str) -> bool {
             c => Some(c),
         }
     }
-    a.chars().filter_map(norm).eq(b.chars().filter_map(norm))
+    a == b || a.chars().filter_map(norm).eq(b.chars().filter_map(norm))
 }
 
 fn holder_name(row: &PaidRow) -> Option<AuditFinding> {

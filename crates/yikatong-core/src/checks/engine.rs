@@ -49,39 +49,54 @@ pub(super) fn run(
     let part = rows.len().div_ceil(threads.max(1)).max(1);
     let hasher = RandomState::default();
     let hasher = &hasher;
+    // One buffer per kind of key, each pass writing its stretch (zeroed pages cost
+    // nothing until written; a stretch is as long as the pass's rows).
+    let mut people = vec![0u128; rows.len()];
+    let mut accounts = vec![0u128; rows.len()];
+    // Behind locks so that the closures only borrow them (see `spawn_or_run`).
+    let stretches: Vec<Stretch<'_>> = people
+        .chunks_mut(part)
+        .zip(accounts.chunks_mut(part))
+        .map(Mutex::new)
+        .collect();
     let passes: Vec<Pass<'_>> = std::thread::scope(|scope| {
-        let mut tasks: Vec<Task<'_, Pass<'_>>> = (0u32..)
-            .zip(rows.chunks(part))
-            .skip(1)
-            .map(|(n, chunk)| {
-                let first = n.saturating_mul(u32::try_from(part).unwrap_or(u32::MAX));
-                spawn_or_run(scope, move || {
-                    pass(chunk, first, references, config, hasher)
-                })
-            })
-            .collect();
-        let head = rows.get(..part.min(rows.len())).unwrap_or_default();
-        tasks.insert(0, Task::Done(pass(head, 0, references, config, hasher)));
-        tasks.into_iter().map(Task::finish).collect()
+        let mut tasks: Vec<Task<'_, Pass<'_>>> = Vec::with_capacity(threads);
+        for (n, (chunk, stretch)) in rows.chunks(part).zip(&stretches).enumerate().rev() {
+            let first = u32::try_from(n * part).unwrap_or(u32::MAX);
+            let work = move || pass(chunk, first, stretch, references, config, hasher);
+            // The first part on this thread, after the others have started.
+            tasks.push(if n == 0 {
+                Task::Done(work())
+            } else {
+                spawn_or_run(scope, work)
+            });
+        }
+        tasks.into_iter().rev().map(Task::finish).collect()
     });
+    drop(stretches);
 
     let mut findings = Vec::new();
     let pairs = Ranks::of(passes.iter().map(|pass| &pass.pairs));
     let counties = Ranks::of(passes.iter().map(|pass| &pass.counties));
     let mut counts = vec![[0u64; 4]; counties.names.len()];
-    let mut people: Vec<u128> = Vec::with_capacity(passes.iter().map(|p| p.people.len()).sum());
-    let mut accounts: Vec<u128> = Vec::with_capacity(passes.iter().map(|p| p.accounts.len()).sum());
     let mut over = Vec::new();
+    let (mut people_end, mut accounts_end) = (0, 0);
     for (n, pass) in passes.into_iter().enumerate() {
         findings.extend(pass.findings);
         over.extend(pass.over);
-        accounts.extend(pass.accounts);
-        // Keys carry the pass's own pair numbers; give them the common rank.
+        // Close the gaps between stretches; person keys carry the pass's own pair
+        // numbers, which become the common rank.
+        let start = n * part;
+        accounts.copy_within(start..start + pass.accounts, accounts_end);
+        accounts_end += pass.accounts;
         let rank_of = pairs.of_pass.get(n).map(Vec::as_slice).unwrap_or_default();
-        people.extend(pass.people.into_iter().map(|key| {
+        for from in start..start + pass.people {
+            let key = people[from];
             let rank = rank_of.get(pair_field(key)).copied().unwrap_or(0);
-            (key >> 64) << 64 | u128::from(rank) << 32 | (key & u128::from(u32::MAX))
-        }));
+            people[people_end] =
+                (key >> 64) << 64 | u128::from(rank) << 32 | (key & u128::from(u32::MAX));
+            people_end += 1;
+        }
         let rank_of = counties
             .of_pass
             .get(n)
@@ -98,8 +113,9 @@ pub(super) fn run(
             }
         }
     }
+    people.truncate(people_end);
+    accounts.truncate(accounts_end);
 
-    // Behind a lock so that the closure only borrows it (see `spawn_or_run`).
     let accounts = Mutex::new(accounts);
     std::thread::scope(|scope| {
         let shared = spawn_or_run(scope, || {
@@ -134,10 +150,11 @@ pub(super) fn run(
 /// What one pass over a run of rows gathers.
 struct Pass<'a> {
     findings: Vec<AuditFinding>,
-    /// Paid rows: person · (period, project) number · row.
-    people: Vec<u128>,
-    /// Paid rows with an account: account hash · household hash · row.
-    accounts: Vec<u128>,
+    /// Person keys written: paid rows (person · (period, project) number · row).
+    people: usize,
+    /// Account keys written: paid rows with an account (account hash · household
+    /// hash · row).
+    accounts: usize,
     /// Over-payment findings on single rows (dropped where the row is a duplicate).
     over: Vec<(u32, AuditFinding)>,
     pairs: RunIds<'a, Period>,
@@ -146,19 +163,26 @@ struct Pass<'a> {
     counts: Vec<[u64; 4]>,
 }
 
-/// The pass over `rows`, the first of which is row number `first`.
+/// A pass's stretches of the person and account key buffers.
+type Stretch<'k> = Mutex<(&'k mut [u128], &'k mut [u128])>;
+
+/// The pass over `rows`, the first of which is row number `first`; its keys go to
+/// the start of its stretches.
 fn pass<'a>(
     rows: &'a [PaidRow],
     first: u32,
+    stretch: &Stretch<'_>,
     references: &References,
     config: &CheckConfig,
     hasher: &RandomState,
 ) -> Pass<'a> {
     let hash = |text: &str| u128::from(hasher.hash_one(text) >> (64 - HASH_BITS));
+    let mut stretch = stretch.lock().unwrap_or_else(PoisonError::into_inner);
+    let (people, accounts) = &mut *stretch;
     let mut pass = Pass {
         findings: Vec::new(),
-        people: Vec::with_capacity(rows.len()),
-        accounts: Vec::with_capacity(rows.len()),
+        people: 0,
+        accounts: 0,
         over: Vec::new(),
         pairs: RunIds::default(),
         counties: RunIds::default(),
@@ -190,12 +214,17 @@ fn pass<'a>(
             pass.over.push((index, found));
         }
         let pair = pass.pairs.id(row.period, &row.project);
-        pass.people.push(
-            u128::from(row.beneficiary.to_u64()) << 64 | u128::from(pair) << 32 | u128::from(index),
-        );
-        if !row.account.is_empty() {
-            pass.accounts
-                .push(hash(&row.account) << 80 | hash(&row.household_id) << 32 | u128::from(index));
+        if let Some(key) = people.get_mut(pass.people) {
+            *key = u128::from(row.beneficiary.to_u64()) << 64
+                | u128::from(pair) << 32
+                | u128::from(index);
+            pass.people += 1;
+        }
+        if !row.account.is_empty()
+            && let Some(key) = accounts.get_mut(pass.accounts)
+        {
+            *key = hash(&row.account) << 80 | hash(&row.household_id) << 32 | u128::from(index);
+            pass.accounts += 1;
         }
     }
     pass
