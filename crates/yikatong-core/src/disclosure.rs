@@ -29,12 +29,15 @@ use crate::{
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DisclosureRow {
-    /// The payee's name, masked per policy.
+    /// The beneficiary's name, masked per policy: the person the roster line is for,
+    /// as on the public notice (the payee, unless a household member was paid
+    /// through the head).
     pub name: String,
-    /// The payee's ID number, masked per policy (empty when hidden).
+    /// The beneficiary's ID number, masked per policy (empty when hidden).
     pub resident_id: String,
-    /// The payee's village (嘎查村) as registered: its name, or its code when the
-    /// region table does not know it (the township's when the payee is not registered).
+    /// The beneficiary's village (嘎查村) as registered: its name, or its code when
+    /// the region table does not know it (the township's when the beneficiary is not
+    /// registered).
     pub village: String,
     /// The township's (苏木乡镇) name, or its code when the region table lacks it.
     pub township: String,
@@ -236,8 +239,9 @@ fn project_name(catalog: &PolicyCatalog, code: &str) -> String {
 /// The public feed of `date`: every payment whose counted success the bank reported
 /// that day (one row per payment: failed attempts, duplicates being recovered and
 /// other days' payments are left out), within `region` when given, masked by
-/// `masking`. Names and villages come from the register (the account holder's name
-/// when the payee is not registered), place names from `regions`, project names
+/// `masking`. Each row shows the beneficiary, as the public notice does. Names and
+/// villages come from the register (the account holder's name when the payee is
+/// the beneficiary and not registered), place names from `regions`, project names
 /// from `catalog`.
 ///
 /// Linear in the ledger's instructions (plus sorting the day's rows).
@@ -291,8 +295,13 @@ pub fn daily_feed(
         if region.is_some_and(|within| !line.township.is_within(within)) {
             continue;
         }
-        let person = register.beneficiary(&line.payee);
-        let name = person.map_or(&line.account.holder_name, |person| &person.name);
+        let beneficiary = line.beneficiary.unwrap_or(line.payee);
+        let person = register.beneficiary(&beneficiary);
+        let holder = match line.beneficiary {
+            None => line.account.holder_name.as_str(),
+            Some(_) => "",
+        };
+        let name = person.map_or(holder, |person| person.name.as_str());
         let village = person.map_or(line.township, |person| person.village);
         let project_name = projects
             .entry(batch.project.as_str())
@@ -300,7 +309,7 @@ pub fn daily_feed(
             .clone();
         rows.push(DisclosureRow {
             name: masking.mask_name(name),
-            resident_id: masking.mask_resident_id(&line.payee),
+            resident_id: masking.mask_resident_id(&beneficiary),
             village: name_of_place(village),
             township: name_of_place(line.township),
             township_code: line.township,
@@ -920,6 +929,7 @@ mod tests {
                 line_no: *line_no,
                 township: RegionCode::parse(township)?,
                 payee: *payee,
+                beneficiary: None,
                 account: account(
                     i as u32 + 100 * *line_no + fen.unsigned_abs() as u32 % 1000,
                     name,
@@ -1125,6 +1135,7 @@ mod tests {
                     line_no: 1,
                     township: RegionCode::parse("150422100")?,
                     payee: ids[3],
+                    beneficiary: None,
                     amount: Amount::from_fen(4_400)?,
                     purpose: Arc::from("2026年11月高龄津贴"),
                     account: None,
@@ -1366,6 +1377,83 @@ mod tests {
             }));
         }
         Ok(entries)
+    }
+
+    #[test]
+    fn a_member_paid_through_the_head_is_disclosed_as_on_the_notice() -> TestResult {
+        let (head, member) = (person("150422", 11)?, person("150422", 12)?);
+        let mut register = Register::new();
+        for (id, name) in [(head, "包宝音"), (member, "包其其格")] {
+            let village = RegionCode::parse("150422100001")?;
+            register.add_beneficiary(Beneficiary::new(id, name, "H-BAO", village))?;
+        }
+        let mut paid = batch(
+            "GLJT-2026-11-150422-NXS-09",
+            "GLJT",
+            "150422",
+            &[Line("R9", 1, "150422100", head, "包宝音", 9_000)],
+        )?;
+        paid.instructions[0].beneficiary = Some(member);
+        let mut ledger = PaymentLedger::new();
+        send(&mut ledger, &paid, 9)?;
+        ledger.receive(
+            results(&paid, 19, &[(0, ResultStatus::Settled)]),
+            "bank",
+            DAY1,
+        )?;
+        let mut catalog = PolicyCatalog::new();
+        catalog.add_project(project("GLJT", "高龄津贴")?)?;
+        let masking = MaskingPolicy::default();
+        let feed = daily_feed(
+            &ledger,
+            &register,
+            &catalog,
+            RegionTree::bundled()?,
+            DAY1,
+            None,
+            &masking,
+        )?;
+        let [row] = &feed.rows[..] else {
+            return Err(format!("one row expected: {:?}", feed.rows).into());
+        };
+        assert_eq!(row.resident_id, masking.mask_resident_id(&member));
+        assert_eq!(row.name, masking.mask_name("包其其格"));
+        // The notice lists the member, as the roster does: nothing differs.
+        let notice = |who: &ResidentId, name: &str| {
+            masking.entry(&PublicityInput {
+                line: 1,
+                name,
+                resident_id: who,
+                account: None,
+                amount: Amount::from_fen(9_000).unwrap_or(Amount::ZERO),
+                village: "某村",
+                project: "高龄津贴",
+            })
+        };
+        let entries = [notice(&member, "包其其格")];
+        let list = PublicityList {
+            project: "GLJT",
+            roster_id: "R9",
+            entries: &entries,
+        };
+        assert_eq!(check_consistency(&[list], &feed.rows), []);
+        // A notice naming the head instead is a difference.
+        let entries = [notice(&head, "包宝音")];
+        let list = PublicityList {
+            project: "GLJT",
+            roster_id: "R9",
+            entries: &entries,
+        };
+        let kinds: Vec<&str> = check_consistency(&[list], &feed.rows)
+            .iter()
+            .map(|d| match d.kind {
+                DifferenceKind::PersonDiffers { .. } => "person",
+                DifferenceKind::NameDiffers { .. } => "name",
+                _ => "other",
+            })
+            .collect();
+        assert_eq!(kinds, ["person", "name"]);
+        Ok(())
     }
 
     #[test]

@@ -254,6 +254,10 @@ pub struct CorrectionItem {
     pub township: RegionCode,
     /// Who is paid.
     pub payee: ResidentId,
+    /// The person the line is for, when not the payee (see
+    /// [`PaymentInstruction::beneficiary`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub beneficiary: Option<ResidentId>,
     /// The amount.
     pub amount: Amount,
     /// The purpose text.
@@ -883,6 +887,7 @@ impl PaymentLedger {
                         line_no: line.line_no,
                         township: roster.township(),
                         payee: line.payee,
+                        beneficiary: line.beneficiary_if_not_payee(),
                         amount: line.amount,
                         purpose: purpose.clone(),
                         account: None,
@@ -925,6 +930,7 @@ impl PaymentLedger {
                     line_no: line.line_no,
                     township: roster.township(),
                     payee: line.payee,
+                    beneficiary: line.beneficiary_if_not_payee(),
                     account_sequence: 0,
                     account: account.clone(),
                     amount: line.amount,
@@ -987,6 +993,7 @@ impl PaymentLedger {
                 line_no: item.line_no,
                 township: item.township,
                 payee: item.payee,
+                beneficiary: item.beneficiary,
                 account_sequence: 0,
                 account: account.clone(),
                 amount: item.amount,
@@ -2279,6 +2286,7 @@ fn queue_item(
         line_no: instruction.line_no,
         township: instruction.township,
         payee: instruction.payee,
+        beneficiary: instruction.beneficiary,
         amount: instruction.amount,
         purpose: instruction.purpose.clone(),
         account: Some(instruction.account.clone()),
@@ -2969,6 +2977,36 @@ pub(crate) mod tests {
         let events = ledger.prepare_reissue(&setting.plan(ON), "finance")?;
         ledger.apply_all(&events);
         Ok(ledger.batches().last().ok_or("no batch")?.clone())
+    }
+
+    #[test]
+    fn a_member_paid_through_the_head_is_carried_to_every_attempt() -> TestResult {
+        let setting = Setting::new()?;
+        let township = RegionCode::parse(TOWNSHIP)?;
+        // Lines 1 and 2 are household members paid through their heads (people 1
+        // and 2); line 2 has no account, so it waits in the queue.
+        let mut value = serde_json::to_value(roster("R-H", &[9_000, 8_000], &["NXS", ""])?)?;
+        let members = [person(21)?, person(22)?];
+        for (line, member) in members.iter().enumerate() {
+            value["lines"][line]["facts"] =
+                serde_json::to_value(BeneficiaryFacts::new(*member, township))?;
+        }
+        let roster: Roster = serde_json::from_value(value)?;
+        let review = approve(&roster)?;
+        let mut ledger = PaymentLedger::new();
+        let prepared = ledger.prepare(&setting.plan(ON), &[(&roster, &review)], "finance")?;
+        ledger.apply_all(&prepared.events);
+        let batch = ledger.batches().next().ok_or("no batch")?;
+        assert_eq!(batch.instructions[0].payee, person(1)?);
+        assert_eq!(batch.instructions[0].beneficiary, Some(members[0]));
+        let queued = ledger.corrections().next().ok_or("line 2 queued")?.clone();
+        assert_eq!(queued.beneficiary, Some(members[1]));
+        let reissued = correct_and_reissue(&mut ledger, queued.payment_id, 2)?;
+        assert_eq!(reissued.instructions[0].beneficiary, Some(members[1]));
+        // A line for the payee themself carries no beneficiary.
+        let (_, _, own) = sent()?;
+        assert!(own.iter().all(|line| line.beneficiary.is_none()));
+        Ok(())
     }
 
     #[test]

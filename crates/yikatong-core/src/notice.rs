@@ -959,6 +959,7 @@ mod tests {
             line_no: 7,
             township: RegionCode::parse("150422101")?,
             payee,
+            beneficiary: None,
             account: PayeeAccount {
                 bank_code: "NXS".into(),
                 number: AccountNumber::parse("6228480000000000018", AccountKind::BankCard)?,

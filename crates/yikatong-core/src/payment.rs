@@ -401,6 +401,11 @@ pub struct PaymentInstruction {
     pub township: RegionCode,
     /// Who is paid: the beneficiary, or the household head.
     pub payee: ResidentId,
+    /// The person the roster line is for, when not the payee (a household member
+    /// listed on a per-household roster, paid through the head); `None` when the
+    /// payee is the beneficiary.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub beneficiary: Option<ResidentId>,
     /// The account, with the holder's name as the bank has it.
     pub account: PayeeAccount,
     /// The amount, in yuan.

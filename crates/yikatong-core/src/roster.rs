@@ -749,6 +749,12 @@ impl RosterLine {
         self.facts.resident_id
     }
 
+    /// The beneficiary when it is not the payee (a household member paid through
+    /// the head), else `None`.
+    pub fn beneficiary_if_not_payee(&self) -> Option<ResidentId> {
+        Some(self.beneficiary()).filter(|person| *person != self.payee)
+    }
+
     /// The beneficiary's household.
     pub fn household_id(&self) -> &str {
         self.facts.household_id.as_deref().unwrap_or_default()

@@ -34,6 +34,7 @@ pub fn sample_instruction(
         line_no,
         township: RegionCode::parse("150422101")?,
         payee,
+        beneficiary: None,
         account: PayeeAccount {
             bank_code: "NXS".into(),
             number: AccountNumber::parse(account, AccountKind::Passbook)?,

@@ -252,7 +252,7 @@ fn gather(
         let mut row = PaidRow {
             payment_id: *payment_id,
             attempt: 0,
-            beneficiary: instruction.payee,
+            beneficiary: instruction.beneficiary.unwrap_or(instruction.payee),
             payee: instruction.payee,
             household_id: register
                 .beneficiary(&instruction.payee)
