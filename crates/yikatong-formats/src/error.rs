@@ -69,6 +69,42 @@ pub enum FormatError {
         /// Cells the header has.
         expected: usize,
     },
+    /// A value in a column of an Arrow table breaks a rule.
+    #[error("row {row}, column {column}: {value:?} {rule}")]
+    Column {
+        /// The row, from 1.
+        row: u64,
+        /// The column's name.
+        column: String,
+        /// The value as text.
+        value: String,
+        /// The rule it breaks.
+        rule: String,
+    },
+    /// An Arrow column has a type that cannot hold its values.
+    #[error("column {column} is {found}; it must hold {expected}")]
+    ColumnType {
+        /// The column's name.
+        column: String,
+        /// The type found.
+        found: String,
+        /// What it must hold.
+        expected: String,
+    },
+    /// An Arrow table lacks a required column.
+    #[error("the table has no column {column}; found: {found}")]
+    NoColumn {
+        /// The column wanted.
+        column: String,
+        /// The columns found, comma-separated.
+        found: String,
+    },
+    /// Arrow refused to build a table (a bug in how this crate builds it).
+    #[error("cannot build the Arrow table: {message}")]
+    Arrow {
+        /// Arrow's message.
+        message: String,
+    },
     /// A roster file without a resident ID column (or another required column).
     #[error("line {line}: no column for {expected}; found: {found}")]
     MissingColumn {

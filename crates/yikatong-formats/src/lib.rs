@@ -24,6 +24,7 @@
 #![deny(missing_docs)]
 
 mod agency;
+mod arrow;
 mod bank;
 mod disclosure;
 mod encoding;
@@ -39,6 +40,10 @@ pub use agency::{
     AgencyFile, AgencyLine, AgencyProfile, AgencyResultLine, AmountFormat, DateFormat,
     InstructionField, ResultField, SummaryField, read_agency_file, read_agency_results,
     write_agency_file, write_agency_file_to, write_agency_results,
+};
+pub use arrow::{
+    audit_rows_from_arrow, audit_rows_schema, audit_rows_to_arrow, findings_to_arrow,
+    timeliness_to_arrow,
 };
 pub use bank::{BankFile, WrittenFile};
 pub use disclosure::{write_feed_csv, write_feed_json, write_feed_totals_csv};
