@@ -17,6 +17,8 @@ from yikatong._native import (
     AccountNumber,
     AccountWarning,
     Amount,
+    ArrowTable,
+    AuditReport,
     CalendarCoverage,
     CreditCode,
     DataError,
@@ -29,6 +31,7 @@ from yikatong._native import (
     InvalidPolicy,
     InvalidRegionCode,
     InvalidResidentId,
+    InvalidTable,
     Period,
     PeriodKind,
     Reckoned,
@@ -42,6 +45,7 @@ from yikatong._native import (
     UnknownRegion,
     WorkCalendar,
     YikatongError,
+    run_checks,
 )
 
 __all__ = [
@@ -49,6 +53,8 @@ __all__ = [
     "AccountNumber",
     "AccountWarning",
     "Amount",
+    "ArrowTable",
+    "AuditReport",
     "CalendarCoverage",
     "CreditCode",
     "DataError",
@@ -61,6 +67,7 @@ __all__ = [
     "InvalidPolicy",
     "InvalidRegionCode",
     "InvalidResidentId",
+    "InvalidTable",
     "Period",
     "PeriodKind",
     "Reckoned",
@@ -74,4 +81,5 @@ __all__ = [
     "UnknownRegion",
     "WorkCalendar",
     "YikatongError",
+    "run_checks",
 ]

@@ -2,14 +2,16 @@
 
 import datetime
 import decimal
-from collections.abc import Iterable, Iterator, Sequence
-from typing import ClassVar, Generic, TypeVar, final
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, ClassVar, Generic, TypeVar, final
 
 __all__ = [
     "AccountKind",
     "AccountNumber",
     "AccountWarning",
     "Amount",
+    "ArrowTable",
+    "AuditReport",
     "CalendarCoverage",
     "CreditCode",
     "DataError",
@@ -22,6 +24,7 @@ __all__ = [
     "InvalidPolicy",
     "InvalidRegionCode",
     "InvalidResidentId",
+    "InvalidTable",
     "Period",
     "PeriodKind",
     "Reckoned",
@@ -35,6 +38,7 @@ __all__ = [
     "UnknownRegion",
     "WorkCalendar",
     "YikatongError",
+    "run_checks",
 ]
 
 _T = TypeVar("_T", datetime.date, int)
@@ -62,6 +66,15 @@ class InvalidRegionCode(YikatongError): ...
 class UnknownRegion(YikatongError): ...
 class InvalidPeriod(YikatongError): ...
 class InvalidPolicy(YikatongError): ...
+
+class InvalidTable(YikatongError):
+    """An Arrow table with a missing column, a column of the wrong type or a bad value."""
+
+    row: int | None
+    """The row (from 1), where one value is at fault."""
+    column: str | None
+    """The column at fault."""
+
 class DateOutOfRange(YikatongError): ...
 class DataError(YikatongError): ...
 
@@ -415,3 +428,44 @@ class WorkCalendar:
     def next_working_day(self, date: datetime.date) -> Reckoned[datetime.date]: ...
     def working_day_on_or_after(self, date: datetime.date) -> Reckoned[datetime.date]: ...
     def working_days_between(self, start: datetime.date, end: datetime.date) -> Reckoned[int]: ...
+
+# Audit checks over Arrow tables --------------------------------------------------------
+
+@final
+class ArrowTable:
+    """An Arrow table made by yikatong; pass it to pyarrow.table() or polars.DataFrame()."""
+
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object: ...
+    @property
+    def num_rows(self) -> int: ...
+    @property
+    def column_names(self) -> list[str]: ...
+    def to_pyarrow(self) -> Any: ...
+    def to_pandas(self) -> Any: ...
+    def __len__(self) -> int: ...
+
+@final
+class AuditReport:
+    """What the checks found."""
+
+    @property
+    def findings(self) -> ArrowTable: ...
+    @property
+    def timeliness(self) -> ArrowTable: ...
+    @property
+    def by_check(self) -> dict[str, tuple[int, int]]: ...
+    @property
+    def as_of(self) -> datetime.date: ...
+    def __len__(self) -> int: ...
+
+def run_checks(
+    rows: object,
+    *,
+    as_of: datetime.date,
+    deaths: object | None = None,
+    exclusions: object | None = None,
+    exclusion_rules: Mapping[str, Sequence[str]] | None = None,
+    exclusive_pairs: Sequence[tuple[str, str]] = ...,
+    households_per_account: int = 2,
+) -> AuditReport:
+    """Runs every audit check over payment rows (an Arrow table) against reference lists."""

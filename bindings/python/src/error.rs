@@ -77,6 +77,49 @@ create_exception!(
     "A policy catalogue (projects, policies, versions) that is malformed or inconsistent."
 );
 
+create_exception!(
+    yikatong._native,
+    InvalidTable,
+    YikatongError,
+    "An Arrow table (payment rows, reference lists) with a missing column, a column of the wrong type or a bad value."
+);
+
+/// A table error as `InvalidTable`: `value` and `rule` as for every error, and
+/// `row` and `column` where the table says where.
+pub(crate) fn table_error(error: yikatong::formats::FormatError) -> PyErr {
+    use yikatong::formats::FormatError as F;
+    let message = error.to_string();
+    let (row, column, value, rule) = match error {
+        F::Column {
+            row,
+            column,
+            value,
+            rule,
+        } => (Some(row), Some(column), Some(value), Some(rule)),
+        F::ColumnType {
+            column, expected, ..
+        } => (
+            None,
+            Some(column),
+            None,
+            Some(format!("must hold {expected}")),
+        ),
+        F::NoColumn { column, .. } => (None, Some(column), None, Some("is required".to_owned())),
+        _ => (None, None, None, None),
+    };
+    Python::attach(|py| {
+        let error = build(InvalidTable::type_object(py), message, value, rule);
+        let instance = error.value(py);
+        match instance
+            .setattr("row", row)
+            .and_then(|()| instance.setattr("column", column))
+        {
+            Ok(()) => error,
+            Err(err) => err,
+        }
+    })
+}
+
 /// A core error on its way to Python. `?` in a binding function turns it into the
 /// matching exception through the `From` impl below.
 #[derive(Debug)]

@@ -6,6 +6,7 @@
 mod account;
 mod amount;
 mod calendar;
+mod checks;
 mod convert;
 mod credit_code;
 mod error;
@@ -26,8 +27,8 @@ mod _native {
     #[pymodule_export]
     use crate::error::{
         DataError, DateOutOfRange, InvalidAccountNumber, InvalidAmount, InvalidCreditCode,
-        InvalidPeriod, InvalidPolicy, InvalidRegionCode, InvalidResidentId, UnknownRegion,
-        YikatongError,
+        InvalidPeriod, InvalidPolicy, InvalidRegionCode, InvalidResidentId, InvalidTable,
+        UnknownRegion, YikatongError,
     };
 
     #[pymodule_export]
@@ -50,6 +51,9 @@ mod _native {
 
     #[pymodule_export]
     use crate::calendar::{CalendarCoverage, DayKind, Reckoned, WorkCalendar};
+
+    #[pymodule_export]
+    use crate::checks::{ArrowTable, AuditReport, run_checks};
 
     #[pymodule_init]
     fn init(py: Python<'_>) -> PyResult<()> {

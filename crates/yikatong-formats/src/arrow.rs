@@ -582,3 +582,68 @@ fn snake<T: serde::Serialize>(value: &T) -> Result<String, FormatError> {
         }),
     }
 }
+
+/// The people and values of a reference table: a `resident_id` column and one more.
+fn reference_pairs<'a, T>(
+    batch: &'a RecordBatch,
+    first_row: u64,
+    value_column: &'static str,
+    value: impl Fn(&Column<'a>, usize) -> Result<Option<T>, FormatError>,
+) -> Result<Vec<(ResidentId, T)>, FormatError> {
+    let ids = Column::find(batch, "resident_id");
+    let values = Column::find(batch, value_column);
+    for column in [&ids, &values] {
+        if column.array.is_none() {
+            let found: Vec<String> = batch
+                .schema()
+                .fields()
+                .iter()
+                .map(|field| field.name().clone())
+                .collect();
+            return Err(FormatError::NoColumn {
+                column: column.name.to_owned(),
+                found: found.join(", "),
+            });
+        }
+    }
+    (0..batch.num_rows())
+        .map(|row| {
+            let text = ids.required(row, first_row)?;
+            let person = ResidentId::parse(text).map_err(|error| {
+                ids.problem(row, first_row, text.to_owned(), &error.to_string())
+            })?;
+            let found = value(&values, row)?
+                .ok_or_else(|| values.problem(row, first_row, "null".to_owned(), "is required"))?;
+            Ok((person, found))
+        })
+        .collect()
+}
+
+/// Dates of death from a table with `resident_id` (text) and `died_on` (date)
+/// columns; `first_row` numbers the first row in errors.
+///
+/// # Errors
+///
+/// As [`audit_rows_from_arrow`], for these two columns.
+pub fn deaths_from_arrow(
+    batch: &RecordBatch,
+    first_row: u64,
+) -> Result<Vec<(ResidentId, Date)>, FormatError> {
+    reference_pairs(batch, first_row, "died_on", |column, row| {
+        column.date(row, first_row)
+    })
+}
+
+/// Tagged people from a table with `resident_id` and `tag` (text) columns.
+///
+/// # Errors
+///
+/// As [`audit_rows_from_arrow`], for these two columns.
+pub fn exclusions_from_arrow(
+    batch: &RecordBatch,
+    first_row: u64,
+) -> Result<Vec<(ResidentId, String)>, FormatError> {
+    reference_pairs(batch, first_row, "tag", |column, row| {
+        Ok(column.text(row)?.map(str::to_owned))
+    })
+}
