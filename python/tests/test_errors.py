@@ -23,6 +23,7 @@ from yikatong import (
     RegionCode,
     RegionTree,
     ResidentId,
+    UnknownProject,
     UnknownRegion,
     WorkCalendar,
     YikatongError,
@@ -39,6 +40,7 @@ SUBCLASSES = [
     DateOutOfRange,
     DataError,
     InvalidPolicy,
+    UnknownProject,
 ]
 
 

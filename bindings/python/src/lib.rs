@@ -6,10 +6,15 @@
 mod account;
 mod amount;
 mod calendar;
+mod catalog;
 mod convert;
 mod credit_code;
+mod entitlement;
 mod error;
+mod facts;
 mod period;
+mod policy;
+mod project;
 mod region;
 mod resident_id;
 
@@ -26,8 +31,8 @@ mod _native {
     #[pymodule_export]
     use crate::error::{
         DataError, DateOutOfRange, InvalidAccountNumber, InvalidAmount, InvalidCreditCode,
-        InvalidPeriod, InvalidPolicy, InvalidRegionCode, InvalidResidentId, UnknownRegion,
-        YikatongError,
+        InvalidPeriod, InvalidPolicy, InvalidRegionCode, InvalidResidentId, UnknownProject,
+        UnknownRegion, YikatongError,
     };
 
     #[pymodule_export]
@@ -50,6 +55,21 @@ mod _native {
 
     #[pymodule_export]
     use crate::calendar::{CalendarCoverage, DayKind, Reckoned, WorkCalendar};
+
+    #[pymodule_export]
+    use crate::project::{Cycle, Department, PaymentUnit, ProjectCategory, SubsidyProject};
+
+    #[pymodule_export]
+    use crate::policy::{GovernmentLevel, Policy};
+
+    #[pymodule_export]
+    use crate::facts::BeneficiaryFacts;
+
+    #[pymodule_export]
+    use crate::entitlement::{Entitlement, Outcome};
+
+    #[pymodule_export]
+    use crate::catalog::{ChangeRecord, PolicyCatalog};
 
     #[pymodule_init]
     fn init(py: Python<'_>) -> PyResult<()> {
