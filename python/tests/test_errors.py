@@ -19,10 +19,12 @@ from yikatong import (
     InvalidPolicy,
     InvalidRegionCode,
     InvalidResidentId,
+    InvalidTable,
     Period,
     RegionCode,
     RegionTree,
     ResidentId,
+    UnknownProject,
     UnknownRegion,
     WorkCalendar,
     YikatongError,
@@ -39,6 +41,8 @@ SUBCLASSES = [
     DateOutOfRange,
     DataError,
     InvalidPolicy,
+    UnknownProject,
+    InvalidTable,
 ]
 
 

@@ -35,7 +35,9 @@ impl Rounding {
 pub struct Amount(pub(crate) yikatong::Amount);
 
 impl Amount {
-    fn from_python(value: &Bound<'_, PyAny>) -> PyResult<Self> {
+    /// Reads money from Python: an `Amount`, `str`, `decimal.Decimal` or `int`; a
+    /// `float` raises `TypeError`.
+    pub(crate) fn from_python(value: &Bound<'_, PyAny>) -> PyResult<Self> {
         let value = value.as_borrowed();
         reject_float_or_bool(&value)?;
         if let Ok(amount) = value.cast::<Amount>() {

@@ -76,6 +76,12 @@ create_exception!(
     YikatongError,
     "A policy catalogue (projects, policies, versions) that is malformed or inconsistent."
 );
+create_exception!(
+    yikatong._native,
+    UnknownProject,
+    InvalidPolicy,
+    "A subsidy project code that is not in the policy catalogue."
+);
 
 create_exception!(
     yikatong._native,
@@ -172,6 +178,15 @@ impl From<PyYikatongError> for PyErr {
             ),
             E::DateOutOfRange { .. } => (DateOutOfRange::type_object, None, None),
             E::Data { message, .. } => (DataError::type_object, None, Some(message.clone())),
+            E::Policy {
+                path,
+                rule: rule @ yikatong::PolicyRule::UnknownProject { .. },
+                ..
+            } => (
+                UnknownProject::type_object,
+                Some(path.clone()),
+                Some(rule.to_string()),
+            ),
             E::Policy { path, rule, .. } => (
                 InvalidPolicy::type_object,
                 Some(path.clone()),

@@ -6,11 +6,16 @@
 mod account;
 mod amount;
 mod calendar;
+mod catalog;
 mod checks;
 mod convert;
 mod credit_code;
+mod entitlement;
 mod error;
+mod facts;
 mod period;
+mod policy;
+mod project;
 mod region;
 mod resident_id;
 
@@ -28,7 +33,7 @@ mod _native {
     use crate::error::{
         DataError, DateOutOfRange, InvalidAccountNumber, InvalidAmount, InvalidCreditCode,
         InvalidPeriod, InvalidPolicy, InvalidRegionCode, InvalidResidentId, InvalidTable,
-        UnknownRegion, YikatongError,
+        UnknownProject, UnknownRegion, YikatongError,
     };
 
     #[pymodule_export]
@@ -54,6 +59,21 @@ mod _native {
 
     #[pymodule_export]
     use crate::checks::{ArrowTable, AuditReport, run_checks};
+
+    #[pymodule_export]
+    use crate::project::{Cycle, Department, PaymentUnit, ProjectCategory, SubsidyProject};
+
+    #[pymodule_export]
+    use crate::policy::{GovernmentLevel, Policy};
+
+    #[pymodule_export]
+    use crate::facts::BeneficiaryFacts;
+
+    #[pymodule_export]
+    use crate::entitlement::{Entitlement, Outcome};
+
+    #[pymodule_export]
+    use crate::catalog::{ChangeRecord, PolicyCatalog};
 
     #[pymodule_init]
     fn init(py: Python<'_>) -> PyResult<()> {
