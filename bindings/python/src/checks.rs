@@ -28,6 +28,13 @@ pub struct ArrowTable {
     batch: RecordBatch,
 }
 
+impl ArrowTable {
+    /// Wraps a record batch for Python.
+    pub(crate) fn new(batch: RecordBatch) -> ArrowTable {
+        ArrowTable { batch }
+    }
+}
+
 #[pymethods]
 impl ArrowTable {
     /// The Arrow C stream of this table, in a PyCapsule (the PyCapsule interface).
@@ -257,8 +264,8 @@ pub(crate) fn run_checks(
     let (report, findings, timeliness) = report.map_err(table_error)?;
     Ok(AuditReport {
         report,
-        findings: Py::new(py, ArrowTable { batch: findings })?,
-        timeliness: Py::new(py, ArrowTable { batch: timeliness })?,
+        findings: Py::new(py, ArrowTable::new(findings))?,
+        timeliness: Py::new(py, ArrowTable::new(timeliness))?,
     })
 }
 
