@@ -57,40 +57,6 @@ fn known<'c>(
         .ok_or_else(|| unknown_project(project))?)
 }
 
-/// The version `entitle` applies: the one in force for `region` on the period's first
-/// day, else on its last day (as a roster picks it). Failing both, the version nearest
-/// the period among those covering the region, else the project's first version, so
-/// that the entitlement says why nothing is due (not in force, out of scope) and cites
-/// a document instead of raising.
-fn version_for<'c>(
-    catalog: &'c yikatong::PolicyCatalog,
-    project: &str,
-    region: yikatong::RegionCode,
-    period: yikatong::Period,
-) -> CoreResult<&'c yikatong::Policy> {
-    known(catalog, project)?;
-    let in_force = catalog
-        .policy_for(project, region, period.first_day())
-        .or_else(|| catalog.policy_for(project, region, period.last_day()));
-    if let Some(policy) = in_force {
-        return Ok(policy);
-    }
-    let versions = || catalog.policies().iter().filter(|p| p.project == project);
-    let covering = || versions().filter(|p| p.covers(region));
-    let nearest = covering()
-        .filter(|p| p.effective_from <= period.last_day())
-        .max_by_key(|p| p.effective_from)
-        .or_else(|| covering().min_by_key(|p| p.effective_from))
-        .or_else(|| versions().next());
-    Ok(nearest.ok_or_else(|| yikatong::Error::Policy {
-        source_name: "policy catalogue".to_owned(),
-        path: format!("project {project}"),
-        rule: yikatong::PolicyRule::EmptyList {
-            what: "policy versions",
-        },
-    })?)
-}
-
 fn policies<'a>(policies: impl Iterator<Item = &'a yikatong::Policy>) -> Vec<Policy> {
     policies.cloned().map(Policy::new).collect()
 }
@@ -204,9 +170,10 @@ impl PolicyCatalog {
         period: Period,
     ) -> PyResult<Entitlement> {
         let catalog = self.read();
-        let policy = version_for(&catalog, project, facts.0.region, period.0)?;
-        let entitlement = yikatong::entitle(policy, &facts.0, period.0).map_err(PyYikatongError)?;
-        Entitlement::new(Arc::new(policy.clone()), &entitlement)
+        let entitlement = catalog
+            .entitle(project, &facts.0, period.0)
+            .map_err(PyYikatongError)?;
+        Entitlement::new(Arc::new(entitlement.policy().clone()), &entitlement)
     }
 
     /// `entitle` for many beneficiaries at once, without holding the GIL while computing.
@@ -225,9 +192,10 @@ impl PolicyCatalog {
             facts
                 .iter()
                 .map(|facts| {
-                    let policy = version_for(&catalog, project, facts.region, period.0)?;
-                    let entitlement =
-                        yikatong::entitle(policy, facts, period.0).map_err(PyYikatongError)?;
+                    let entitlement = catalog
+                        .entitle(project, facts, period.0)
+                        .map_err(PyYikatongError)?;
+                    let policy = entitlement.policy();
                     let arc = match shared.iter().find(|(p, _)| std::ptr::eq(*p, policy)) {
                         Some((_, arc)) => Arc::clone(arc),
                         None => {

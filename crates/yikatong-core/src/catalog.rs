@@ -53,7 +53,10 @@ use std::collections::BTreeMap;
 use serde::de::DeserializeOwned;
 use time::Date;
 
-use crate::{Error, Policy, PolicyRule, RegionCode, Result, SubsidyProject};
+use crate::{
+    BeneficiaryFacts, Entitlement, Error, Period, Policy, PolicyRule, RegionCode, Result,
+    SubsidyProject, entitle,
+};
 
 /// Reads JSON into `T`, naming the JSON path of any structural problem.
 pub(crate) fn parse_json<T: DeserializeOwned>(source_name: &str, text: &str) -> Result<T> {
@@ -399,6 +402,68 @@ impl PolicyCatalog {
             .find(|p| p.project == project && p.in_force_on(date) && p.covers(region))
     }
 
+    /// The version of `project` a roster for `period` in `region` is computed under:
+    /// the one in force when the period starts, else the one it ends under.
+    pub fn policy_for_period(
+        &self,
+        project: &str,
+        region: RegionCode,
+        period: Period,
+    ) -> Option<&Policy> {
+        self.policy_for(project, region, period.first_day())
+            .or_else(|| self.policy_for(project, region, period.last_day()))
+    }
+
+    /// What `facts` are due from `project` for `period`, under the version of
+    /// [`PolicyCatalog::policy_for_period`]. With no such version, the nearest one
+    /// covering the region is applied (the outcome: not in force), else one in
+    /// force during the period elsewhere (out of scope), else the project's first,
+    /// so that the outcome says why nothing is due and cites a document.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Policy`] with [`PolicyRule::UnknownProject`] for a project the
+    /// catalogue does not have, or with no version; as [`entitle`] otherwise.
+    pub fn entitle(
+        &self,
+        project: &str,
+        facts: &BeneficiaryFacts,
+        period: Period,
+    ) -> Result<Entitlement<'_>> {
+        let unknown = |rule| Error::Policy {
+            source_name: "policy catalogue".to_owned(),
+            path: format!("project {project}"),
+            rule,
+        };
+        if self.project(project).is_none() {
+            return Err(unknown(PolicyRule::UnknownProject {
+                code: project.to_owned(),
+            }));
+        }
+        let region = facts.region;
+        let versions = || self.policies.iter().filter(|p| p.project == project);
+        let covering = || versions().filter(|p| p.covers(region));
+        let policy = self
+            .policy_for_period(project, region, period)
+            .or_else(|| {
+                covering()
+                    .filter(|p| p.effective_from <= period.last_day())
+                    .max_by_key(|p| p.effective_from)
+            })
+            .or_else(|| covering().min_by_key(|p| p.effective_from))
+            .or_else(|| {
+                versions()
+                    .find(|p| p.in_force_on(period.first_day()) || p.in_force_on(period.last_day()))
+            })
+            .or_else(|| versions().next())
+            .ok_or_else(|| {
+                unknown(PolicyRule::EmptyList {
+                    what: "policy versions",
+                })
+            })?;
+        entitle(policy, facts, period)
+    }
+
     /// The change history, by effective date.
     pub fn history(&self) -> &[ChangeRecord] {
         &self.history
@@ -556,6 +621,64 @@ mod tests {
             illustrative: false,
             note: None,
         })
+    }
+
+    #[test]
+    fn entitle_picks_the_version_of_the_period_or_says_why_nothing_is_due() -> TestResult {
+        let mut catalog = PolicyCatalog::new();
+        catalog.add_project(project()?)?;
+        let shares = FundingShares::all(GovernmentLevel::Region);
+        catalog.add_policy(policy(
+            1,
+            date!(2024 - 01 - 01),
+            Amount::parse("100")?,
+            shares.clone(),
+        )?)?;
+        // Version 2 from the middle of March 2025.
+        catalog.add_version(policy(
+            2,
+            date!(2025 - 03 - 15),
+            Amount::parse("120")?,
+            shares,
+        )?)?;
+        let town = RegionCode::parse("150422100")?;
+        let facts = BeneficiaryFacts::new(crate::ResidentId::parse("11010519491231002X")?, town);
+        let amount =
+            |period: &str| -> std::result::Result<(u32, String), Box<dyn std::error::Error>> {
+                let entitlement = catalog.entitle("P", &facts, Period::parse(period)?)?;
+                Ok((entitlement.version(), entitlement.amount().to_string()))
+            };
+        // A month is computed under the version in force when it starts.
+        assert_eq!(amount("2025-02")?, (1, "100.00".to_owned()));
+        assert_eq!(amount("2025-03")?, (1, "100.00".to_owned()));
+        assert_eq!(amount("2025-04")?, (2, "120.00".to_owned()));
+        assert_eq!(
+            catalog
+                .policy_for_period("P", town, Period::parse("2025-03")?)
+                .map(|p| p.version),
+            Some(1)
+        );
+        // Before any version: the first one, saying it was not in force.
+        let early = catalog.entitle("P", &facts, Period::parse("2023-06")?)?;
+        assert_eq!(early.version(), 1);
+        assert!(!early.is_entitled());
+        assert!(matches!(early.outcome(), crate::Outcome::NotInForce));
+        // Out of scope: the nearest version, saying so.
+        let beijing = BeneficiaryFacts::new(facts.resident_id, RegionCode::parse("110105")?);
+        let outside = catalog.entitle("P", &beijing, Period::parse("2025-04")?)?;
+        assert!(matches!(
+            outside.outcome(),
+            crate::Outcome::OutOfScope { .. }
+        ));
+        // An unknown project.
+        assert!(matches!(
+            catalog.entitle("Q", &facts, Period::parse("2025-04")?),
+            Err(Error::Policy {
+                rule: PolicyRule::UnknownProject { .. },
+                ..
+            })
+        ));
+        Ok(())
     }
 
     #[test]

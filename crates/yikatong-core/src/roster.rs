@@ -2193,12 +2193,8 @@ impl<'a> Checker<'a> {
                 cycle: project.cycle.name_zh(),
             }));
         }
-        // The version in force when the period starts, else the one it ends under.
         let policy = catalog
-            .policy_for(&project.code, header.township, header.period.first_day())
-            .or_else(|| {
-                catalog.policy_for(&project.code, header.township, header.period.last_day())
-            })
+            .policy_for_period(&project.code, header.township, header.period)
             .ok_or_else(|| {
                 fail(RosterRule::NoPolicy {
                     project: project.code.clone(),

@@ -38,8 +38,8 @@ impl AuditInput {
     }
 
     /// As [`AuditInput::collect`], with each line recomputed under the catalogue's
-    /// policy in force for its project, region and period (on the period's last day,
-    /// else its first): the amount due becomes the recomputed amount, and a line
+    /// policy in force for its project, region and period (the version a roster for
+    /// the period is computed under: in force on its first day, else its last): the amount due becomes the recomputed amount, and a line
     /// whose person is no longer eligible (or for which no policy is in force) says why.
     pub fn collect_recomputed(
         ledger: &PaymentLedger,
@@ -59,9 +59,7 @@ fn recompute(
     line: &RosterLine,
 ) -> (Option<i64>, Option<String>) {
     let region = line.facts.region;
-    let policy = catalog
-        .policy_for(project, region, period.last_day())
-        .or_else(|| catalog.policy_for(project, region, period.first_day()));
+    let policy = catalog.policy_for_period(project, region, period);
     let Some(policy) = policy else {
         return (
             None,
