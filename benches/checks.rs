@@ -336,6 +336,44 @@ fn checks(c: &mut Criterion) {
             ))
         })
     });
+
+    // What the Python binding does with a table handed over through the Arrow C
+    // stream interface (which itself copies nothing): read the rows, then check.
+    let rows = built.input.rows.len();
+    let batch = match yikatong::formats::audit_rows_to_arrow(&built.input.rows) {
+        Ok(batch) => batch,
+        Err(err) => {
+            eprintln!("cannot build the Arrow table: {err}");
+            return;
+        }
+    };
+    let Built {
+        input,
+        references,
+        config,
+    } = built;
+    drop(input);
+    let started = Instant::now();
+    match yikatong::formats::audit_rows_from_arrow(&batch, 1) {
+        Ok(read) => eprintln!(
+            "read {} rows from Arrow in {:.2?}",
+            read.len(),
+            started.elapsed()
+        ),
+        Err(err) => eprintln!("cannot read the Arrow table: {err}"),
+    }
+    group.throughput(Throughput::Elements(rows as u64));
+    group.bench_function("from_arrow_and_run_checks_10m", |b| {
+        b.iter(|| {
+            let rows = yikatong::formats::audit_rows_from_arrow(black_box(&batch), 1)
+                .unwrap_or_default();
+            black_box(run_checks(
+                &AuditInput::from_rows(rows),
+                &references,
+                &config,
+            ))
+        })
+    });
     group.finish();
 }
 
