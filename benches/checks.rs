@@ -365,8 +365,8 @@ fn checks(c: &mut Criterion) {
     group.throughput(Throughput::Elements(rows as u64));
     group.bench_function("from_arrow_and_run_checks_10m", |b| {
         b.iter(|| {
-            let rows = yikatong::formats::audit_rows_from_arrow(black_box(&batch), 1)
-                .unwrap_or_default();
+            let rows =
+                yikatong::formats::audit_rows_from_arrow(black_box(&batch), 1).unwrap_or_default();
             black_box(run_checks(
                 &AuditInput::from_rows(rows),
                 &references,

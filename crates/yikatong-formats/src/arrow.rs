@@ -312,19 +312,66 @@ impl<'a> RowColumns<'a> {
     }
 }
 
+/// Below this many rows one thread reads them all.
+const ROWS_PER_THREAD: usize = 100_000;
+
 /// The audit rows of one batch; `first_row` numbers its first row in errors (1 for
-/// the first batch of a table, then on from there).
+/// the first batch of a table, then on from there). A large batch is read in parts
+/// on up to four threads (each part is a zero-copy slice).
 ///
 /// # Errors
 ///
 /// [`FormatError::NoColumn`] when a required column is missing,
 /// [`FormatError::ColumnType`] when a column has a type that cannot hold its values,
-/// [`FormatError::Column`] for the first value that breaks a rule (row, column,
-/// value, rule).
-pub fn audit_rows_from_arrow<'a>(
-    batch: &'a RecordBatch,
+/// [`FormatError::Column`] for the first value (in row order) that breaks a rule
+/// (row, column, value, rule).
+pub fn audit_rows_from_arrow(
+    batch: &RecordBatch,
     first_row: u64,
 ) -> Result<Vec<PaidRow>, FormatError> {
+    let rows = batch.num_rows();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .clamp(1, 4)
+        .min(rows / ROWS_PER_THREAD)
+        .max(1);
+    if threads == 1 {
+        return read_rows(batch, first_row);
+    }
+    let part = rows.div_ceil(threads);
+    let parts: Vec<Result<Vec<PaidRow>, FormatError>> = std::thread::scope(|scope| {
+        let started: Vec<_> = (0..rows)
+            .step_by(part)
+            .map(|offset| {
+                let slice = batch.slice(offset, part.min(rows - offset));
+                let first = first_row + offset as u64;
+                let mine = slice.clone();
+                // A part whose thread cannot start is read here.
+                std::thread::Builder::new()
+                    .name("yikatong-arrow".to_owned())
+                    .spawn_scoped(scope, move || read_rows(&mine, first))
+                    .map_err(|_| (slice, first))
+            })
+            .collect();
+        started
+            .into_iter()
+            .map(|part| match part {
+                Ok(handle) => handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                Err((slice, first)) => read_rows(&slice, first),
+            })
+            .collect()
+    });
+    let mut all = Vec::with_capacity(rows);
+    for part in parts {
+        all.extend(part?);
+    }
+    Ok(all)
+}
+
+/// [`audit_rows_from_arrow`] on one thread.
+fn read_rows<'a>(batch: &'a RecordBatch, first_row: u64) -> Result<Vec<PaidRow>, FormatError> {
     let RowColumns(
         [
             payment_id,
@@ -367,6 +414,9 @@ pub fn audit_rows_from_arrow<'a>(
         pool.push(Arc::clone(&new));
         new
     };
+    let mut last_township: Option<(&str, RegionCode)> = None;
+    let mut last_county: Option<(&str, RegionCode)> = None;
+    let mut last_period: Option<(&str, Period)> = None;
     let mut rows = Vec::with_capacity(batch.num_rows());
     for row in 0..batch.num_rows() {
         let required = |column: &Column<'a>| column.required(row, first_row);
@@ -375,11 +425,22 @@ pub fn audit_rows_from_arrow<'a>(
                 column.problem(row, first_row, text.to_owned(), &error.to_string())
             })
         };
-        let region = |column: &Column<'a>| -> Result<RegionCode, FormatError> {
+        // Rows of one roster repeat their township, county and period: parse a text
+        // only when it differs from the row before.
+        let region = |column: &Column<'a>,
+                      last: &mut Option<(&'a str, RegionCode)>|
+         -> Result<RegionCode, FormatError> {
             let text = required(column)?;
-            RegionCode::parse(text).map_err(|error| {
+            if let Some((seen, code)) = *last
+                && seen == text
+            {
+                return Ok(code);
+            }
+            let code = RegionCode::parse(text).map_err(|error| {
                 column.problem(row, first_row, text.to_owned(), &error.to_string())
-            })
+            })?;
+            *last = Some((text, code));
+            Ok(code)
         };
         let fen = |column: &Column<'_>| -> Result<Option<i64>, FormatError> {
             column
@@ -405,9 +466,16 @@ pub fn audit_rows_from_arrow<'a>(
             )
         })?;
         let period_text = required(&period)?;
-        let period_value = Period::parse(period_text).map_err(|error| {
-            period.problem(row, first_row, period_text.to_owned(), &error.to_string())
-        })?;
+        let period_value = match last_period {
+            Some((seen, value)) if seen == period_text => value,
+            _ => {
+                let value = Period::parse(period_text).map_err(|error| {
+                    period.problem(row, first_row, period_text.to_owned(), &error.to_string())
+                })?;
+                last_period = Some((period_text, value));
+                value
+            }
+        };
         let amount = fen(&amount_fen)?
             .ok_or_else(|| amount_fen.problem(row, first_row, "null".to_owned(), "is required"))?;
         let approved = match approved_roster_id.text(row)? {
@@ -456,8 +524,8 @@ pub fn audit_rows_from_arrow<'a>(
             account: CompactString::from(account.text(row)?.unwrap_or_default()),
             project: shared(&mut projects, required(&project)?),
             period: period_value,
-            township: region(&township)?,
-            county: region(&county)?,
+            township: region(&township, &mut last_township)?,
+            county: region(&county, &mut last_county)?,
             batch_id: batch_id.text(row)?.map(|text| shared(&mut batches, text)),
             amount_fen: amount,
             entitled_fen: fen(&entitled_fen)?,

@@ -315,3 +315,34 @@ fn findings_and_timeliness_as_tables() -> TestResult {
     assert!(!timeliness.column(0).is_empty());
     Ok(())
 }
+
+#[test]
+fn a_large_batch_is_read_in_parts_alike_and_errors_name_the_first_bad_row() -> TestResult {
+    let template = sample()?;
+    let rows: Vec<PaidRow> = (0..250_000u32)
+        .map(|n| {
+            let mut row = template[(n % 2) as usize].clone();
+            row.payment_id = pid(n);
+            if n % 3 == 0 {
+                row.township = RegionCode::parse("150422102000").unwrap_or(row.township);
+            }
+            row
+        })
+        .collect();
+    let batch = audit_rows_to_arrow(&rows)?;
+    assert_eq!(audit_rows_from_arrow(&batch, 1)?, rows);
+    // Two bad IDs in different parts: the first in row order is reported, numbered
+    // from the batch's first row.
+    let mut ids: Vec<String> = rows.iter().map(|r| r.beneficiary.to_string()).collect();
+    ids[230_000] = "110105194912310021".to_owned();
+    ids[70_000] = "1101051949123100".to_owned();
+    let broken = with_column(&batch, "beneficiary", Arc::new(StringArray::from(ids)))?;
+    let error = audit_rows_from_arrow(&broken, 1_001)
+        .err()
+        .ok_or("refused")?;
+    assert!(
+        matches!(&error, FormatError::Column { row: 71_001, column, .. } if column == "beneficiary"),
+        "{error:?}"
+    );
+    Ok(())
+}
