@@ -18,12 +18,16 @@ from yikatong import (
     InvalidPeriod,
     InvalidPolicy,
     InvalidRegionCode,
+    InvalidRegisterChange,
     InvalidResidentId,
+    InvalidRoster,
     InvalidTable,
     Period,
     RegionCode,
     RegionTree,
     ResidentId,
+    ReviewRefused,
+    RosterRejected,
     UnknownProject,
     UnknownRegion,
     WorkCalendar,
@@ -43,6 +47,10 @@ SUBCLASSES = [
     InvalidPolicy,
     UnknownProject,
     InvalidTable,
+    InvalidRegisterChange,
+    InvalidRoster,
+    RosterRejected,
+    ReviewRefused,
 ]
 
 

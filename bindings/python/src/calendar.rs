@@ -141,7 +141,7 @@ enum Calendar {
 pub struct WorkCalendar(Calendar);
 
 impl WorkCalendar {
-    fn calendar(&self) -> &yikatong::WorkCalendar {
+    pub(crate) fn calendar(&self) -> &yikatong::WorkCalendar {
         match &self.0 {
             Calendar::Bundled(calendar) => calendar,
             Calendar::Owned(calendar) => calendar,

@@ -28,7 +28,7 @@ pub struct PolicyCatalog(RwLock<yikatong::PolicyCatalog>);
 impl PolicyCatalog {
     // The core never panics while holding the lock and changes a catalogue all or
     // nothing, so a poisoned lock still guards a whole catalogue.
-    fn read(&self) -> RwLockReadGuard<'_, yikatong::PolicyCatalog> {
+    pub(crate) fn read(&self) -> RwLockReadGuard<'_, yikatong::PolicyCatalog> {
         self.0.read().unwrap_or_else(PoisonError::into_inner)
     }
 

@@ -90,6 +90,31 @@ create_exception!(
     "An Arrow table (payment rows, reference lists) with a missing column, a column of the wrong type or a bad value."
 );
 
+create_exception!(
+    yikatong._native,
+    InvalidRegisterChange,
+    YikatongError,
+    "A register change (beneficiary, household, bank, agreement) that breaks a rule; nothing was changed."
+);
+create_exception!(
+    yikatong._native,
+    InvalidRoster,
+    YikatongError,
+    "A roster or roster command that is not allowed (bad header, no policy in force, not ready for submission)."
+);
+create_exception!(
+    yikatong._native,
+    RosterRejected,
+    InvalidRoster,
+    "A strict intake found errors and took in nothing; `report` is the full ValidationReport."
+);
+create_exception!(
+    yikatong._native,
+    ReviewRefused,
+    YikatongError,
+    "A review command refused; `status`, `command` and `role` say where, `rule` why. Nothing was changed."
+);
+
 /// A table error as `InvalidTable`: `value` and `rule` as for every error, and
 /// `row` and `column` where the table says where.
 pub(crate) fn table_error(error: yikatong::formats::FormatError) -> PyErr {
@@ -192,6 +217,49 @@ impl From<PyYikatongError> for PyErr {
                 Some(path.clone()),
                 Some(rule.to_string()),
             ),
+            E::Register { subject, rule } => (
+                InvalidRegisterChange::type_object,
+                Some(subject.clone()),
+                Some(rule.to_string()),
+            ),
+            E::Roster {
+                rule: yikatong::RosterRule::Rejected { report },
+            } => {
+                let report = crate::roster::ValidationReport(report.as_ref().clone());
+                return Python::attach(|py| {
+                    let rule = Some("strict intake: no line may have an error".to_owned());
+                    let error = build(RosterRejected::type_object(py), message, None, rule);
+                    let attached = Py::new(py, report)
+                        .and_then(|report| error.value(py).setattr("report", report));
+                    match attached {
+                        Ok(()) => error,
+                        Err(err) => err,
+                    }
+                });
+            }
+            E::Roster { rule } => (InvalidRoster::type_object, None, Some(rule.to_string())),
+            E::Review {
+                status,
+                command,
+                role,
+                rule,
+            } => {
+                let attributes = (status.name(), *command, role.map(crate::review::Role::from));
+                let rule = Some(rule.to_string());
+                return Python::attach(|py| {
+                    let error = build(ReviewRefused::type_object(py), message, None, rule);
+                    let instance = error.value(py);
+                    let (status, command, role) = attributes;
+                    let attached = instance
+                        .setattr("status", status)
+                        .and_then(|()| instance.setattr("command", command))
+                        .and_then(|()| instance.setattr("role", role));
+                    match attached {
+                        Ok(()) => error,
+                        Err(err) => err,
+                    }
+                });
+            }
             // The core's enum is non-exhaustive: a new variant still raises a yikatong error.
             _ => (YikatongError::type_object, None, None),
         };

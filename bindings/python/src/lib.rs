@@ -17,7 +17,10 @@ mod period;
 mod policy;
 mod project;
 mod region;
+mod register;
 mod resident_id;
+mod review;
+mod roster;
 
 use pyo3::prelude::*;
 
@@ -32,8 +35,9 @@ mod _native {
     #[pymodule_export]
     use crate::error::{
         DataError, DateOutOfRange, InvalidAccountNumber, InvalidAmount, InvalidCreditCode,
-        InvalidPeriod, InvalidPolicy, InvalidRegionCode, InvalidResidentId, InvalidTable,
-        UnknownProject, UnknownRegion, YikatongError,
+        InvalidPeriod, InvalidPolicy, InvalidRegionCode, InvalidRegisterChange, InvalidResidentId,
+        InvalidRoster, InvalidTable, ReviewRefused, RosterRejected, UnknownProject, UnknownRegion,
+        YikatongError,
     };
 
     #[pymodule_export]
@@ -74,6 +78,17 @@ mod _native {
 
     #[pymodule_export]
     use crate::catalog::{ChangeRecord, PolicyCatalog};
+
+    #[pymodule_export]
+    use crate::register::{Beneficiary, Register};
+
+    #[pymodule_export]
+    use crate::roster::{
+        IntakeMode, Problem, Roster, RosterLine, Severity, ValidationReport, read_roster,
+    };
+
+    #[pymodule_export]
+    use crate::review::{Actor, ReviewContext, Role, RosterCase};
 
     #[pymodule_init]
     fn init(py: Python<'_>) -> PyResult<()> {
