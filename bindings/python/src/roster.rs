@@ -2,13 +2,11 @@
 //! township's roster file taken in against the register and the policy catalogue.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray, UInt32Array, UInt64Array};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use rust_decimal::Decimal;
-use yikatong::formats::{self, FormatError, ReadOptions};
+use yikatong::formats::{self, ReadOptions};
 
 use crate::catalog::PolicyCatalog;
 use crate::checks::ArrowTable;
@@ -182,7 +180,7 @@ impl ValidationReport {
     /// The problems as an Arrow table: line, line_no, field, value, severity, code,
     /// rule and message (one row per problem, nulls where there is no line or field).
     fn to_arrow(&self, py: Python<'_>) -> PyResult<ArrowTable> {
-        let batch = py.detach(|| problems_batch(&self.0.problems));
+        let batch = py.detach(|| yikatong::formats::problems_to_arrow(&self.0.problems));
         Ok(ArrowTable::new(batch.map_err(table_error)?))
     }
 
@@ -199,56 +197,6 @@ impl ValidationReport {
             self.0.warning_count()
         )
     }
-}
-
-fn arrow_error(error: impl std::fmt::Display) -> FormatError {
-    FormatError::Arrow {
-        message: error.to_string(),
-    }
-}
-
-fn text<'a>(values: impl Iterator<Item = &'a str>) -> ArrayRef {
-    Arc::new(values.map(Some).collect::<StringArray>())
-}
-
-fn problems_batch(problems: &[yikatong::Problem]) -> Result<RecordBatch, FormatError> {
-    let fields: Vec<Option<String>> = problems
-        .iter()
-        .map(|p| p.field.as_ref().map(yikatong::RosterField::header_en))
-        .collect();
-    let rules: Vec<String> = problems.iter().map(|p| p.rule.to_string()).collect();
-    let messages: Vec<String> = problems.iter().map(ToString::to_string).collect();
-    let columns: Vec<(&str, ArrayRef, bool)> = vec![
-        (
-            "line",
-            Arc::new(problems.iter().map(|p| p.line).collect::<UInt64Array>()),
-            true,
-        ),
-        (
-            "line_no",
-            Arc::new(problems.iter().map(|p| p.line_no).collect::<UInt32Array>()),
-            true,
-        ),
-        (
-            "field",
-            Arc::new(fields.iter().map(Option::as_deref).collect::<StringArray>()),
-            true,
-        ),
-        (
-            "value",
-            text(problems.iter().map(|p| p.value.as_str())),
-            false,
-        ),
-        (
-            "severity",
-            text(problems.iter().map(|p| severity_name(p.severity))),
-            false,
-        ),
-        ("code", text(problems.iter().map(|p| p.rule.code())), false),
-        ("rule", text(rules.iter().map(String::as_str)), false),
-        ("message", text(messages.iter().map(String::as_str)), false),
-    ];
-    RecordBatch::try_from_iter_with_nullable(columns).map_err(arrow_error)
 }
 
 /// One line of a roster: who, how much, onto which account.
@@ -395,7 +343,7 @@ impl Roster {
     /// amount (decimal text), amount_fen, bank_code, account_number, policy_document,
     /// source_line.
     fn to_arrow(&self, py: Python<'_>) -> PyResult<ArrowTable> {
-        let batch = py.detach(|| lines_batch(self.0.lines()));
+        let batch = py.detach(|| yikatong::formats::roster_lines_to_arrow(self.0.lines()));
         Ok(ArrowTable::new(batch.map_err(table_error)?))
     }
 
@@ -418,69 +366,6 @@ impl Roster {
             total
         )
     }
-}
-
-fn lines_batch(lines: &[yikatong::RosterLine]) -> Result<RecordBatch, FormatError> {
-    let ids: Vec<String> = lines.iter().map(|l| l.beneficiary().to_string()).collect();
-    let payees: Vec<String> = lines.iter().map(|l| l.payee.to_string()).collect();
-    let amounts: Vec<String> = lines.iter().map(|l| l.amount.to_string()).collect();
-    let columns: Vec<(&str, ArrayRef, bool)> = vec![
-        (
-            "line_no",
-            Arc::new(lines.iter().map(|l| l.line_no).collect::<UInt32Array>()),
-            false,
-        ),
-        ("resident_id", text(ids.iter().map(String::as_str)), false),
-        ("payee", text(payees.iter().map(String::as_str)), false),
-        ("name", text(lines.iter().map(|l| l.name.as_str())), false),
-        (
-            "household_id",
-            text(lines.iter().map(yikatong::RosterLine::household_id)),
-            false,
-        ),
-        ("amount", text(amounts.iter().map(String::as_str)), false),
-        (
-            "amount_fen",
-            Arc::new(
-                lines
-                    .iter()
-                    .map(|l| l.amount.to_fen())
-                    .collect::<Int64Array>(),
-            ),
-            false,
-        ),
-        (
-            "bank_code",
-            Arc::new(
-                lines
-                    .iter()
-                    .map(|l| l.account.as_ref().map(|a| a.bank_code.as_str()))
-                    .collect::<StringArray>(),
-            ),
-            true,
-        ),
-        (
-            "account_number",
-            Arc::new(
-                lines
-                    .iter()
-                    .map(|l| l.account.as_ref().map(|a| a.number.as_str()))
-                    .collect::<StringArray>(),
-            ),
-            true,
-        ),
-        (
-            "policy_document",
-            text(lines.iter().map(|l| &*l.policy_document)),
-            false,
-        ),
-        (
-            "source_line",
-            Arc::new(lines.iter().map(|l| l.source_line).collect::<UInt64Array>()),
-            true,
-        ),
-    ];
-    RecordBatch::try_from_iter_with_nullable(columns).map_err(arrow_error)
 }
 
 /// The file's bytes: `bytes` as given, else a path (`str` or `os.PathLike`) read.

@@ -18,7 +18,9 @@ use arrow_array::types::{
     Date32Type, Date64Type, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type,
     UInt32Type, UInt64Type,
 };
-use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_array::{
+    Array, ArrayRef, Int64Array, RecordBatch, StringArray, UInt32Array, UInt64Array,
+};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 
 use time::Date;
@@ -714,4 +716,128 @@ pub fn exclusions_from_arrow(
     reference_pairs(batch, first_row, "tag", |column, row| {
         Ok(column.text(row)?.map(str::to_owned))
     })
+}
+
+fn arrow_error(error: impl std::fmt::Display) -> FormatError {
+    FormatError::Arrow {
+        message: error.to_string(),
+    }
+}
+
+fn text<'a>(values: impl Iterator<Item = &'a str>) -> ArrayRef {
+    Arc::new(values.map(Some).collect::<StringArray>())
+}
+
+/// The problems of a validation report, one row each: `line` (in the file), `line_no`
+/// (on the roster), `field` (English header), `value`, `severity` (`error` or
+/// `warning`), `code`, `rule` and `message`.
+pub fn problems_to_arrow(problems: &[yikatong_core::Problem]) -> Result<RecordBatch, FormatError> {
+    let fields: Vec<Option<String>> = problems
+        .iter()
+        .map(|p| p.field.as_ref().map(yikatong_core::RosterField::header_en))
+        .collect();
+    let rules: Vec<String> = problems.iter().map(|p| p.rule.to_string()).collect();
+    let messages: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    let columns: Vec<(&str, ArrayRef, bool)> = vec![
+        (
+            "line",
+            Arc::new(problems.iter().map(|p| p.line).collect::<UInt64Array>()),
+            true,
+        ),
+        (
+            "line_no",
+            Arc::new(problems.iter().map(|p| p.line_no).collect::<UInt32Array>()),
+            true,
+        ),
+        (
+            "field",
+            Arc::new(fields.iter().map(Option::as_deref).collect::<StringArray>()),
+            true,
+        ),
+        (
+            "value",
+            text(problems.iter().map(|p| p.value.as_str())),
+            false,
+        ),
+        (
+            "severity",
+            text(problems.iter().map(|p| match p.severity {
+                yikatong_core::Severity::Error => "error",
+                yikatong_core::Severity::Warning => "warning",
+            })),
+            false,
+        ),
+        ("code", text(problems.iter().map(|p| p.rule.code())), false),
+        ("rule", text(rules.iter().map(String::as_str)), false),
+        ("message", text(messages.iter().map(String::as_str)), false),
+    ];
+    RecordBatch::try_from_iter_with_nullable(columns).map_err(arrow_error)
+}
+
+/// A roster's lines, one row each: `line_no`, `resident_id`, `payee`, `name`,
+/// `household_id`, `amount` (decimal text), `amount_fen`, `bank_code`,
+/// `account_number`, `policy_document` and `source_line`.
+pub fn roster_lines_to_arrow(
+    lines: &[yikatong_core::RosterLine],
+) -> Result<RecordBatch, FormatError> {
+    let ids: Vec<String> = lines.iter().map(|l| l.beneficiary().to_string()).collect();
+    let payees: Vec<String> = lines.iter().map(|l| l.payee.to_string()).collect();
+    let amounts: Vec<String> = lines.iter().map(|l| l.amount.to_string()).collect();
+    let columns: Vec<(&str, ArrayRef, bool)> = vec![
+        (
+            "line_no",
+            Arc::new(lines.iter().map(|l| l.line_no).collect::<UInt32Array>()),
+            false,
+        ),
+        ("resident_id", text(ids.iter().map(String::as_str)), false),
+        ("payee", text(payees.iter().map(String::as_str)), false),
+        ("name", text(lines.iter().map(|l| l.name.as_str())), false),
+        (
+            "household_id",
+            text(lines.iter().map(yikatong_core::RosterLine::household_id)),
+            false,
+        ),
+        ("amount", text(amounts.iter().map(String::as_str)), false),
+        (
+            "amount_fen",
+            Arc::new(
+                lines
+                    .iter()
+                    .map(|l| l.amount.to_fen())
+                    .collect::<Int64Array>(),
+            ),
+            false,
+        ),
+        (
+            "bank_code",
+            Arc::new(
+                lines
+                    .iter()
+                    .map(|l| l.account.as_ref().map(|a| a.bank_code.as_str()))
+                    .collect::<StringArray>(),
+            ),
+            true,
+        ),
+        (
+            "account_number",
+            Arc::new(
+                lines
+                    .iter()
+                    .map(|l| l.account.as_ref().map(|a| a.number.as_str()))
+                    .collect::<StringArray>(),
+            ),
+            true,
+        ),
+        (
+            "policy_document",
+            text(lines.iter().map(|l| &*l.policy_document)),
+            false,
+        ),
+        (
+            "source_line",
+            Arc::new(lines.iter().map(|l| l.source_line).collect::<UInt64Array>()),
+            true,
+        ),
+    ];
+    RecordBatch::try_from_iter_with_nullable(columns).map_err(arrow_error)
 }
