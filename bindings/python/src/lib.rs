@@ -13,6 +13,7 @@ mod credit_code;
 mod entitlement;
 mod error;
 mod facts;
+mod notice;
 mod period;
 mod policy;
 mod project;
@@ -32,8 +33,9 @@ mod _native {
     #[pymodule_export]
     use crate::error::{
         DataError, DateOutOfRange, InvalidAccountNumber, InvalidAmount, InvalidCreditCode,
-        InvalidPeriod, InvalidPolicy, InvalidRegionCode, InvalidResidentId, InvalidTable,
-        UnknownProject, UnknownRegion, YikatongError,
+        InvalidNotice, InvalidNoticeKey, InvalidPeriod, InvalidPolicy, InvalidRegionCode,
+        InvalidResidentId, InvalidSmsTemplate, InvalidTable, NoticeForged, SmsTooLong,
+        UnknownProject, UnknownRegion, WrongNoticeKey, YikatongError,
     };
 
     #[pymodule_export]
@@ -74,6 +76,12 @@ mod _native {
 
     #[pymodule_export]
     use crate::catalog::{ChangeRecord, PolicyCatalog};
+
+    #[pymodule_export]
+    use crate::notice::{
+        LongSms, NoticeSigner, PaymentNotice, SignedNotice, SmsTemplate, SmsText, verify_notice,
+        verify_notice_json,
+    };
 
     #[pymodule_init]
     fn init(py: Python<'_>) -> PyResult<()> {
