@@ -259,7 +259,9 @@ def test_a_notice_signed_with_another_key_is_rejected(signer: NoticeSigner) -> N
         verify_notice(signer.public_key, relabelled)
 
 
-@pytest.mark.parametrize("bad", ["", "00", "zz" * 64, "0" * 127, "0" * 129, SIGNATURE[:127] + " "])
+@pytest.mark.parametrize(
+    "bad", ["", "00", "zz" * 64, "0" * 127, "0" * 129, SIGNATURE[:127] + " ", "+0" * 64, "é" * 64]
+)
 def test_a_malformed_signature_is_rejected(signer: NoticeSigner, signed: SignedNotice, bad: str) -> None:
     forged = SignedNotice(notice=signed.notice, signature=bad, key_id=signed.key_id)
     with pytest.raises(NoticeForged, match="128 hexadecimal digits") as caught:

@@ -480,18 +480,21 @@ impl SignedNotice {
     }
 }
 
-/// Hex digits (either case) as bytes; `None` for anything else.
+/// Hex digits (either case) as bytes; `None` for anything else (a sign, a space, an
+/// odd count), as the core reads a signature.
 fn hex_bytes(text: &str) -> Option<Vec<u8>> {
     let digits = text.as_bytes();
     if digits.len() % 2 != 0 {
         return None;
     }
+    let digit = |b: u8| {
+        char::from(b)
+            .to_digit(16)
+            .and_then(|d| u8::try_from(d).ok())
+    };
     digits
         .chunks_exact(2)
-        .map(|pair| {
-            let pair = std::str::from_utf8(pair).ok()?;
-            u8::from_str_radix(pair, 16).ok()
-        })
+        .map(|pair| Some((digit(pair[0])? << 4) | digit(pair[1])?))
         .collect()
 }
 
