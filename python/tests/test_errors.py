@@ -15,23 +15,41 @@ from yikatong import (
     InvalidAccountNumber,
     InvalidAmount,
     InvalidCreditCode,
+    InvalidNotice,
+    InvalidNoticeKey,
     InvalidPeriod,
     InvalidPolicy,
     InvalidRegionCode,
     InvalidRegisterChange,
     InvalidResidentId,
     InvalidRoster,
+    InvalidSmsTemplate,
     InvalidTable,
+    NoticeForged,
+    NoticeSigner,
     Period,
     RegionCode,
     RegionTree,
     ResidentId,
     ReviewRefused,
     RosterRejected,
+    SignedNotice,
+    SmsTemplate,
+    SmsTooLong,
     UnknownProject,
     UnknownRegion,
     WorkCalendar,
+    WrongNoticeKey,
     YikatongError,
+    verify_notice,
+)
+
+# A signed notice with a well-formed but wrong signature (see test_notices.py).
+SIGNED_JSON = (
+    '{"notice":{"notice_id":"6F1C2A3B4D5E6F708192A3B4C5D6E7F8-01","payment_id":"6F1C2A3B4D5E6F708192A3B4C5D6E7F8",'
+    '"project_code":"GDDL","project_name":"耕地地力保护补贴","period":"2026","amount":"1234.50",'
+    '"settled_on":"2026-11-28","payee_name":"张*丰","payee_id":"110105********002X","account_tail":"0018",'
+    '"department":"某某旗财政局","hotline":"12345"},"signature":"' + "0" * 128 + '","key_id":"56475aa75463474c"}'
 )
 
 SUBCLASSES = [
@@ -51,6 +69,12 @@ SUBCLASSES = [
     InvalidRoster,
     RosterRejected,
     ReviewRefused,
+    InvalidNotice,
+    InvalidSmsTemplate,
+    SmsTooLong,
+    InvalidNoticeKey,
+    NoticeForged,
+    WrongNoticeKey,
 ]
 
 
@@ -85,6 +109,15 @@ def test_resident_id_error_has_the_cores_message_value_and_rule() -> None:
         (lambda: RegionTree.bundled().find_by_path("内蒙古自治区/不存在市"), UnknownRegion, "不存在市"),
         (lambda: Period("2026Q5"), InvalidPeriod, 'period "2026Q5"'),
         (lambda: Period.month(2026, 13), InvalidPeriod, "2026-13"),
+        (lambda: SmsTemplate("{amout}"), InvalidSmsTemplate, "unknown placeholder {amout} at character 1"),
+        (lambda: SignedNotice.from_json("{"), InvalidNotice, "signed notice JSON"),
+        (lambda: NoticeSigner.from_seed(b"short"), InvalidNoticeKey, "the seed has 5 bytes"),
+        (lambda: verify_notice(bytes(31), SignedNotice.from_json(SIGNED_JSON)), InvalidNoticeKey, "31 bytes"),
+        (
+            lambda: verify_notice(NoticeSigner.from_seed(bytes(32)).public_key, SignedNotice.from_json(SIGNED_JSON)),
+            WrongNoticeKey,
+            "do not trust it",
+        ),
     ],
 )
 def test_each_core_error_maps_to_its_class(call: object, cls: type[YikatongError], fragment: str) -> None:
@@ -98,6 +131,20 @@ def test_each_core_error_maps_to_its_class(call: object, cls: type[YikatongError
         assert type(error) is cls
     else:
         pytest.fail("no error raised")
+
+
+def test_notice_error_hierarchy() -> None:
+    assert issubclass(SmsTooLong, InvalidSmsTemplate)
+    assert issubclass(WrongNoticeKey, NoticeForged)
+    assert InvalidNotice.field is None and InvalidSmsTemplate.position is None
+
+
+def test_a_forged_notice_raises_notice_forged() -> None:
+    public_key = bytes.fromhex("03a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b8")
+    with pytest.raises(NoticeForged, match="the signature does not match") as caught:
+        verify_notice(public_key, SignedNotice.from_json(SIGNED_JSON))
+    assert type(caught.value) is NoticeForged
+    assert caught.value.value is None
 
 
 def test_date_out_of_range_from_the_calendar() -> None:

@@ -114,6 +114,42 @@ create_exception!(
     YikatongError,
     "A review command refused; `status`, `command` and `role` say where, `rule` why. Nothing was changed."
 );
+create_exception!(
+    yikatong._native,
+    InvalidNotice,
+    YikatongError,
+    "A payment notice that cannot be signed or shown: an empty or multi-line field, an unmasked ID number, a bad account tail or date, or unreadable JSON."
+);
+create_exception!(
+    yikatong._native,
+    InvalidSmsTemplate,
+    YikatongError,
+    "An SMS template with an unknown placeholder, an unclosed or a stray brace, or no text."
+);
+create_exception!(
+    yikatong._native,
+    SmsTooLong,
+    InvalidSmsTemplate,
+    "An SMS template whose message, with the longest values, does not fit one SMS (70 characters)."
+);
+create_exception!(
+    yikatong._native,
+    InvalidNoticeKey,
+    YikatongError,
+    "A notice-signing seed or public key that is not a valid Ed25519 key."
+);
+create_exception!(
+    yikatong._native,
+    NoticeForged,
+    YikatongError,
+    "A signed notice that must not be trusted: the signature does not match the notice and key, or is malformed."
+);
+create_exception!(
+    yikatong._native,
+    WrongNoticeKey,
+    NoticeForged,
+    "A signed notice that names another signing key than the one it is checked with."
+);
 
 /// A table error as `InvalidTable`: `value` and `rule` as for every error, and
 /// `row` and `column` where the table says where.
@@ -267,6 +303,88 @@ impl From<PyYikatongError> for PyErr {
     }
 }
 
+/// A notice error on its way to Python; `?` turns it into the matching exception.
+#[derive(Debug)]
+pub(crate) struct PyNoticeError(pub(crate) yikatong::NoticeError);
+
+impl From<yikatong::NoticeError> for PyNoticeError {
+    fn from(error: yikatong::NoticeError) -> Self {
+        Self(error)
+    }
+}
+
+impl From<PyNoticeError> for PyErr {
+    fn from(PyNoticeError(error): PyNoticeError) -> Self {
+        use yikatong::NoticeError as N;
+        let message = error.to_string();
+        // The notice field at fault, as named in the canonical encoding.
+        let field = match &error {
+            N::EmptyField { field } | N::ControlCharacter { field, .. } => Some(*field),
+            N::AccountTail { .. } => Some("account_tail"),
+            N::UnmaskedId { .. } => Some("payee_id"),
+            N::DateOutOfRange { .. } => Some("settled_on"),
+            _ => None,
+        };
+        // The template character (from 1) where the problem starts.
+        let position = match &error {
+            N::UnknownPlaceholder { at, .. }
+            | N::UnclosedBrace { at, .. }
+            | N::StrayClosingBrace { at } => Some(*at),
+            _ => None,
+        };
+        // (exception class, offending value, broken rule)
+        let (class, value, rule): (fn(Python<'_>) -> Bound<'_, PyType>, _, _) = match error {
+            N::EmptyField { .. } => (InvalidNotice::type_object, Some(String::new()), None),
+            N::EmptyTemplate => (InvalidSmsTemplate::type_object, Some(String::new()), None),
+            N::ControlCharacter { value, .. }
+            | N::AccountTail { value }
+            | N::UnmaskedId { value } => (InvalidNotice::type_object, Some(value), None),
+            N::DateOutOfRange { date } => {
+                (InvalidNotice::type_object, Some(date.to_string()), None)
+            }
+            N::BadJson { detail } => (InvalidNotice::type_object, None, Some(detail)),
+            N::UnknownPlaceholder { name: value, .. }
+            | N::UnclosedBrace {
+                fragment: value, ..
+            } => (InvalidSmsTemplate::type_object, Some(value), None),
+            N::StrayClosingBrace { .. } => {
+                (InvalidSmsTemplate::type_object, Some("}".to_owned()), None)
+            }
+            N::TooLong { text, .. } => (SmsTooLong::type_object, Some(text), None),
+            N::BadPublicKey { value, detail } => {
+                (InvalidNoticeKey::type_object, Some(value), Some(detail))
+            }
+            N::BadSignatureText { value } => (NoticeForged::type_object, Some(value), None),
+            N::WrongKey { found, .. } => (WrongNoticeKey::type_object, Some(found), None),
+            N::SignatureMismatch => (NoticeForged::type_object, None, None),
+            // The core's enum is non-exhaustive: a new variant still raises a yikatong error.
+            _ => (YikatongError::type_object, None, None),
+        };
+        Python::attach(|py| {
+            let error = build(class(py), message, value, rule);
+            let instance = error.value(py);
+            let extra = match (field, position) {
+                (Some(field), _) => instance.setattr("field", field),
+                (_, Some(position)) => instance.setattr("position", position),
+                (None, None) => Ok(()),
+            };
+            match extra {
+                Ok(()) => error,
+                Err(err) => err,
+            }
+        })
+    }
+}
+
+/// `InvalidNoticeKey` for a key the binding refuses before the core sees it (a seed
+/// of the wrong length). `value` stays `None`: a seed is a secret.
+pub(crate) fn invalid_notice_key(message: String, rule: String) -> PyErr {
+    Python::attach(|py| build(InvalidNoticeKey::type_object(py), message, None, Some(rule)))
+}
+
+/// Shorthand for binding results whose error comes from the core's notices.
+pub(crate) type NoticeResult<T> = Result<T, PyNoticeError>;
+
 /// Instantiates the exception now (not lazily) so that `value` and `rule` can be set on it.
 fn build(
     class: Bound<'_, PyType>,
@@ -293,6 +411,8 @@ pub(crate) fn add_default_attributes(py: Python<'_>) -> PyResult<()> {
     let base = YikatongError::type_object(py);
     base.setattr("value", py.None())?;
     base.setattr("rule", py.None())?;
+    InvalidNotice::type_object(py).setattr("field", py.None())?;
+    InvalidSmsTemplate::type_object(py).setattr("position", py.None())?;
     Ok(())
 }
 

@@ -13,6 +13,7 @@ mod credit_code;
 mod entitlement;
 mod error;
 mod facts;
+mod notice;
 mod period;
 mod policy;
 mod project;
@@ -35,9 +36,10 @@ mod _native {
     #[pymodule_export]
     use crate::error::{
         DataError, DateOutOfRange, InvalidAccountNumber, InvalidAmount, InvalidCreditCode,
-        InvalidPeriod, InvalidPolicy, InvalidRegionCode, InvalidRegisterChange, InvalidResidentId,
-        InvalidRoster, InvalidTable, ReviewRefused, RosterRejected, UnknownProject, UnknownRegion,
-        YikatongError,
+        InvalidNotice, InvalidNoticeKey, InvalidPeriod, InvalidPolicy, InvalidRegionCode,
+        InvalidRegisterChange, InvalidResidentId, InvalidRoster, InvalidSmsTemplate, InvalidTable,
+        NoticeForged, ReviewRefused, RosterRejected, SmsTooLong, UnknownProject, UnknownRegion,
+        WrongNoticeKey, YikatongError,
     };
 
     #[pymodule_export]
@@ -89,6 +91,12 @@ mod _native {
 
     #[pymodule_export]
     use crate::review::{Actor, ReviewContext, Role, RosterCase};
+
+    #[pymodule_export]
+    use crate::notice::{
+        LongSms, NoticeSigner, PaymentNotice, SignedNotice, SmsTemplate, SmsText, verify_notice,
+        verify_notice_json,
+    };
 
     #[pymodule_init]
     fn init(py: Python<'_>) -> PyResult<()> {
