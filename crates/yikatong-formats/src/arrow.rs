@@ -365,7 +365,11 @@ pub fn audit_rows_from_arrow(
             })
             .collect()
     });
-    let mut all = Vec::with_capacity(rows);
+    // Grow the first part in place (a large reallocation moves no pages) rather than
+    // copying every part into a new vector.
+    let mut parts = parts.into_iter();
+    let mut all = parts.next().transpose()?.unwrap_or_default();
+    all.reserve(rows.saturating_sub(all.len()));
     for part in parts {
         all.extend(part?);
     }
