@@ -126,17 +126,13 @@ impl BeneficiaryFacts {
     /// The tags present, in order, e.g. "rural_hukou", "disability:2".
     #[getter]
     fn tags(&self) -> Vec<String> {
-        self.0.tags.iter().map(ToString::to_string).collect()
+        tag_names(&self.0.tags)
     }
 
     /// The quantities by name, e.g. {"grassland_mu": Decimal("1200")}.
     #[getter]
     fn quantities(&self) -> HashMap<String, Decimal> {
-        self.0
-            .quantities
-            .iter()
-            .map(|(name, value)| (name.to_string(), *value))
-            .collect()
+        quantity_map(&self.0.quantities)
     }
 
     /// Days of the period the beneficiary was eligible; `None` means all of them.
@@ -163,4 +159,17 @@ impl BeneficiaryFacts {
             self.0.region
         )
     }
+}
+
+/// Tags as Python strings, in order.
+pub(crate) fn tag_names(tags: &yikatong::Tags) -> Vec<String> {
+    tags.iter().map(ToString::to_string).collect()
+}
+
+/// Quantities as a Python dict of `Decimal`s.
+pub(crate) fn quantity_map(quantities: &yikatong::Quantities) -> HashMap<String, Decimal> {
+    quantities
+        .iter()
+        .map(|(name, value)| (name.to_string(), *value))
+        .collect()
 }

@@ -12,7 +12,7 @@ use crate::amount::Amount;
 use crate::convert::{CivilDate, DecimalArg};
 use crate::credit_code::CreditCode;
 use crate::error::CoreResult;
-use crate::facts::ResidentIdArg;
+use crate::facts::{ResidentIdArg, quantity_map, tag_names};
 use crate::region::{CodeArg, RegionCode};
 use crate::resident_id::ResidentId;
 
@@ -277,17 +277,13 @@ impl Beneficiary {
     /// The tags, in order.
     #[getter]
     fn tags(&self) -> Vec<String> {
-        self.0.tags.iter().map(ToString::to_string).collect()
+        tag_names(&self.0.tags)
     }
 
     /// The quantities by name.
     #[getter]
     fn quantities(&self) -> HashMap<String, Decimal> {
-        self.0
-            .quantities
-            .iter()
-            .map(|(name, value)| (name.to_string(), *value))
-            .collect()
+        quantity_map(&self.0.quantities)
     }
 
     /// Per-capita household income, if assessed.
