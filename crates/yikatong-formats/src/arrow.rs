@@ -412,9 +412,13 @@ fn read_rows<'a>(batch: &'a RecordBatch, first_row: u64) -> Result<Vec<PaidRow>,
     let mut projects: Vec<Arc<str>> = Vec::new();
     let mut batches: Vec<Arc<str>> = Vec::new();
     let mut rosters: Vec<Arc<str>> = Vec::new();
+    // Only the last few values are looked at, so only those are kept.
     let shared = |pool: &mut Vec<Arc<str>>, text: &str| -> Arc<str> {
-        if let Some(found) = pool.iter().rev().take(8).find(|p| &***p == text) {
+        if let Some(found) = pool.iter().rev().find(|p| &***p == text) {
             return Arc::clone(found);
+        }
+        if pool.len() == 8 {
+            pool.remove(0);
         }
         let new: Arc<str> = Arc::from(text);
         pool.push(Arc::clone(&new));
