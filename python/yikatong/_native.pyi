@@ -3,6 +3,8 @@
 import datetime
 import decimal
 import os
+import pathlib
+import types
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, Generic, Literal, TypeVar, final
 
@@ -14,6 +16,7 @@ __all__ = [
     "Amount",
     "ArrowTable",
     "AuditReport",
+    "BankReturn",
     "Beneficiary",
     "BeneficiaryFacts",
     "CalendarCoverage",
@@ -44,6 +47,7 @@ __all__ = [
     "NoticeForged",
     "NoticeSigner",
     "Outcome",
+    "PaymentBatch",
     "PaymentNotice",
     "PaymentUnit",
     "Period",
@@ -53,6 +57,7 @@ __all__ = [
     "Problem",
     "ProjectCategory",
     "Reckoned",
+    "ReconciliationReport",
     "Region",
     "RegionCode",
     "RegionLevel",
@@ -73,6 +78,10 @@ __all__ = [
     "SmsTemplate",
     "SmsText",
     "SmsTooLong",
+    "Store",
+    "StoreConflict",
+    "StoreCorrupt",
+    "StoreError",
     "SubsidyProject",
     "UnknownProject",
     "UnknownRegion",
@@ -1182,3 +1191,44 @@ class NoticeSigner:
 
 def verify_notice(public_key: bytes | str, signed: SignedNotice) -> None: ...
 def verify_notice_json(public_key: bytes | str, text: str) -> PaymentNotice: ...
+
+# --- Store, payments (issue 8) ---------------------------------------------------
+
+class StoreError(YikatongError): ...
+class StoreConflict(StoreError): ...
+class StoreCorrupt(StoreError): ...
+
+@final
+class PaymentBatch:
+    @property
+    def id(self) -> str: ...
+
+@final
+class BankReturn:
+    @property
+    def source(self) -> str: ...
+    def __len__(self) -> int: ...
+
+@final
+class ReconciliationReport:
+    @property
+    def source(self) -> str: ...
+
+@final
+class Store:
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> Store: ...
+    @classmethod
+    def in_memory(cls) -> Store: ...
+    @property
+    def path(self) -> pathlib.Path | None: ...
+    @property
+    def closed(self) -> bool: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Store: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: types.TracebackType | None,
+    ) -> bool: ...

@@ -151,6 +151,65 @@ create_exception!(
     "A signed notice that names another signing key than the one it is checked with."
 );
 
+create_exception!(
+    yikatong._native,
+    StoreError,
+    YikatongError,
+    "The store refused a command or could not read or write its file (the message says which)."
+);
+create_exception!(
+    yikatong._native,
+    StoreConflict,
+    StoreError,
+    "Someone else changed the stream first (optimistic concurrency): reload and decide again."
+);
+create_exception!(
+    yikatong._native,
+    StoreCorrupt,
+    StoreError,
+    "The journal file was changed outside the store: verify it and restore from a backup."
+);
+
+/// An exception class, as `type_object` gives it.
+type ExceptionClass = fn(Python<'_>) -> Bound<'_, PyType>;
+
+/// A store error: the domain's refusals as the core's classes, the rest as
+/// `StoreError` or one of its subclasses, with `rule` naming the variant.
+pub(crate) fn store_error(error: yikatong::store::StoreError) -> PyErr {
+    use yikatong::store::StoreError as S;
+    let message = error.to_string();
+    let (class, value, rule): (ExceptionClass, Option<String>, &str) = match error {
+        S::Domain(error) => return PyYikatongError(error).into(),
+        S::Conflict { stream, .. } => (StoreConflict::type_object, Some(stream), "conflict"),
+        S::Corrupt { seq, .. } => (StoreCorrupt::type_object, Some(seq.to_string()), "corrupt"),
+        S::CommandReused { command_id, .. } => {
+            (StoreError::type_object, Some(command_id), "command_reused")
+        }
+        S::BlankCommandId => (StoreError::type_object, None, "blank_command_id"),
+        S::UnknownRoster { roster_id } => {
+            (StoreError::type_object, Some(roster_id), "unknown_roster")
+        }
+        S::NoReview { roster_id } => (StoreError::type_object, Some(roster_id), "no_review"),
+        S::ReviewExists { roster_id, .. } => {
+            (StoreError::type_object, Some(roster_id), "review_exists")
+        }
+        S::RosterFrozen { roster_id, .. } => {
+            (StoreError::type_object, Some(roster_id), "roster_frozen")
+        }
+        S::SchemaVersion { found, .. } => (
+            StoreError::type_object,
+            Some(found.to_string()),
+            "schema_version",
+        ),
+        S::Export { line, .. } => (StoreError::type_object, Some(line.to_string()), "export"),
+        S::Sqlite(_) => (StoreError::type_object, None, "sqlite"),
+        S::Json(_) => (StoreError::type_object, None, "json"),
+        S::Io(_) => (StoreError::type_object, None, "io"),
+        _ => (StoreError::type_object, None, "store"),
+    };
+    Python::attach(|py| build(class(py), message, value, Some(rule.to_owned())))
+}
+
 /// A table error as `InvalidTable`: `value` and `rule` as for every error, and
 /// `row` and `column` where the table says where.
 pub(crate) fn table_error(error: yikatong::formats::FormatError) -> PyErr {

@@ -14,6 +14,7 @@ mod entitlement;
 mod error;
 mod facts;
 mod notice;
+mod payment;
 mod period;
 mod policy;
 mod project;
@@ -22,6 +23,7 @@ mod register;
 mod resident_id;
 mod review;
 mod roster;
+mod store;
 
 use pyo3::prelude::*;
 
@@ -38,8 +40,8 @@ mod _native {
         DataError, DateOutOfRange, InvalidAccountNumber, InvalidAmount, InvalidCreditCode,
         InvalidNotice, InvalidNoticeKey, InvalidPeriod, InvalidPolicy, InvalidRegionCode,
         InvalidRegisterChange, InvalidResidentId, InvalidRoster, InvalidSmsTemplate, InvalidTable,
-        NoticeForged, ReviewRefused, RosterRejected, SmsTooLong, UnknownProject, UnknownRegion,
-        WrongNoticeKey, YikatongError,
+        NoticeForged, ReviewRefused, RosterRejected, SmsTooLong, StoreConflict, StoreCorrupt,
+        StoreError, UnknownProject, UnknownRegion, WrongNoticeKey, YikatongError,
     };
 
     #[pymodule_export]
@@ -97,6 +99,12 @@ mod _native {
         LongSms, NoticeSigner, PaymentNotice, SignedNotice, SmsTemplate, SmsText, verify_notice,
         verify_notice_json,
     };
+
+    #[pymodule_export]
+    use crate::payment::{BankReturn, PaymentBatch, ReconciliationReport};
+
+    #[pymodule_export]
+    use crate::store::Store;
 
     #[pymodule_init]
     fn init(py: Python<'_>) -> PyResult<()> {
