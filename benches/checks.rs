@@ -13,6 +13,8 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use arrow_array::{ArrayRef, Date32Array, RecordBatch, StringArray};
+use arrow_ipc::writer::FileWriter;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use time::macros::date;
 use yikatong::{
@@ -120,6 +122,9 @@ struct Built {
     input: AuditInput,
     references: References,
     config: CheckConfig,
+    /// The same references as lists, for the tables the Python bench reads.
+    deaths: Vec<(ResidentId, time::Date)>,
+    tags: Vec<(ResidentId, &'static str)>,
 }
 
 #[allow(clippy::too_many_lines)]
@@ -261,14 +266,17 @@ fn build() -> Fallible<Built> {
     exclusions.exclude("public_employee", ["CXJMYL", "NCDB"]);
     exclusions.exclude("village_cadre", ["GDDLBH"]);
     exclusions.exclude("no_rule_tag", Vec::<String>::new());
+    let mut death_list = Vec::new();
+    let mut tags = Vec::new();
     let mut entries = 0u64;
     for p in 0..PEOPLE {
         let h = splitmix(p ^ 0xDEAD);
+        let id = ids[p as usize];
         match h % 1000 {
-            0 | 1 => deaths.insert(ids[p as usize], date!(2026 - 09 - 15)),
-            2 | 3 => exclusions.tag(ids[p as usize], "public_employee"),
-            4..=60 => deaths.insert(ids[p as usize], date!(2026 - 11 - 20)),
-            61..=120 => exclusions.tag(ids[p as usize], "village_cadre"),
+            0 | 1 => death_list.push((id, date!(2026 - 09 - 15))),
+            2 | 3 => tags.push((id, "public_employee")),
+            4..=60 => death_list.push((id, date!(2026 - 11 - 20))),
+            61..=120 => tags.push((id, "village_cadre")),
             _ => continue,
         }
         entries += 1;
@@ -277,18 +285,26 @@ fn build() -> Fallible<Built> {
     while entries < REFERENCES {
         let id = resident_id(stranger, &areas[(stranger % TOWNSHIPS) as usize])?;
         if stranger % 2 == 0 {
-            deaths.insert(id, date!(2025 - 06 - 01));
+            death_list.push((id, date!(2025 - 06 - 01)));
         } else {
-            exclusions.tag(id, "public_employee");
+            tags.push((id, "public_employee"));
         }
         stranger += 1;
         entries += 1;
+    }
+    for &(id, died_on) in &death_list {
+        deaths.insert(id, died_on);
+    }
+    for &(id, tag) in &tags {
+        exclusions.tag(id, tag);
     }
     let config = CheckConfig::new(date!(2026 - 12 - 01)).with_exclusive_pair("CXJMYL", "KNCJR");
     Ok(Built {
         input: AuditInput::from_rows(rows),
         references: References { deaths, exclusions },
         config,
+        deaths: death_list,
+        tags,
     })
 }
 
@@ -347,10 +363,17 @@ fn checks(c: &mut Criterion) {
             return;
         }
     };
+    if let Some(dir) = std::env::var_os("YIKATONG_BENCH_TABLES") {
+        match write_tables(std::path::Path::new(&dir), &batch, &built) {
+            Ok(()) => eprintln!("wrote the tables to {}", dir.to_string_lossy()),
+            Err(err) => eprintln!("cannot write the tables: {err}"),
+        }
+    }
     let Built {
         input,
         references,
         config,
+        ..
     } = built;
     drop(input);
     let started = Instant::now();
@@ -375,6 +398,59 @@ fn checks(c: &mut Criterion) {
         })
     });
     group.finish();
+}
+
+/// The rows and references as Arrow IPC files, for the Python side of the comparison
+/// (benches/python/checks_from_arrow.py reads them and runs the same checks).
+fn write_tables(dir: &std::path::Path, rows: &RecordBatch, built: &Built) -> Fallible<()> {
+    std::fs::create_dir_all(dir)?;
+    let ids = |people: &mut dyn Iterator<Item = ResidentId>| -> ArrayRef {
+        Arc::new(
+            people
+                .map(|id| Some(id.to_string()))
+                .collect::<StringArray>(),
+        )
+    };
+    let epoch = date!(1970 - 01 - 01).to_julian_day();
+    let deaths = RecordBatch::try_from_iter([
+        (
+            "resident_id",
+            ids(&mut built.deaths.iter().map(|(id, _)| *id)),
+        ),
+        (
+            "died_on",
+            Arc::new(
+                built
+                    .deaths
+                    .iter()
+                    .map(|(_, day)| Some(day.to_julian_day() - epoch))
+                    .collect::<Date32Array>(),
+            ) as ArrayRef,
+        ),
+    ])?;
+    let tags = RecordBatch::try_from_iter([
+        (
+            "resident_id",
+            ids(&mut built.tags.iter().map(|(id, _)| *id)),
+        ),
+        (
+            "tag",
+            Arc::new(
+                built
+                    .tags
+                    .iter()
+                    .map(|(_, tag)| Some(*tag))
+                    .collect::<StringArray>(),
+            ) as ArrayRef,
+        ),
+    ])?;
+    for (name, batch) in [("rows", rows), ("deaths", &deaths), ("exclusions", &tags)] {
+        let file = std::fs::File::create(dir.join(format!("{name}.arrow")))?;
+        let mut writer = FileWriter::try_new(std::io::BufWriter::new(file), &batch.schema())?;
+        writer.write(batch)?;
+        writer.finish()?;
+    }
+    Ok(())
 }
 
 criterion_group!(benches, checks);

@@ -8,6 +8,8 @@ DuckDB result. The columns are those of docs/arrow-tables.md.
     python examples/python/audit_checks.py [people] [out-dir]
 
 prints the findings by check and writes them to findings.csv and timeliness.csv.
+A tqdm bar per step shows how far the checks have got (they take seconds over
+millions of rows).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import time
 import polars as pl
 import pyarrow as pa
 import pyarrow.csv
+from tqdm import tqdm
 
 import yikatong
 
@@ -75,6 +78,23 @@ def payments(people: int, seed: int = 7) -> pa.Table:
     )
 
 
+class ProgressBars:
+    """One tqdm bar per step of the checks ("reading rows", "checking rows",
+    "grouping rows"), for `run_checks(progress=...)`. The checks call it from their
+    worker threads, one call at a time."""
+
+    def __init__(self) -> None:
+        self.bars: dict[str, tqdm] = {}
+
+    def __call__(self, step: str, done: int, total: int) -> None:
+        bar = self.bars.get(step)
+        if bar is None:
+            bar = self.bars[step] = tqdm(total=total, desc=f"{step:<14}", unit=" rows" if step != "grouping rows" else "")
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+
 def main() -> None:
     people = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
     out = pathlib.Path(sys.argv[2]) if len(sys.argv) > 2 else pathlib.Path("target/audit-example")
@@ -92,6 +112,7 @@ def main() -> None:
         deaths=deaths,
         exclusions=employees,
         exclusion_rules={"public_employee": ["GLJT"]},
+        progress=ProgressBars(),
     )
     took = time.perf_counter() - started
     print(f"{table.num_rows:,} payments checked in {took:.2f} s: {len(report)} findings")

@@ -205,3 +205,29 @@ def test_an_arrow_table_shows_its_shape() -> None:
     findings = run_checks(arrow_rows(), as_of=AS_OF).findings
     assert len(findings) == findings.num_rows == 3
     assert repr(findings).startswith("ArrowTable(3 rows: check, check_zh, severity")
+
+
+def test_progress_is_reported_by_step_up_to_the_total() -> None:
+    seen: list[tuple[str, int, int]] = []
+    table = arrow_rows()
+    # Three batches: the reading step counts rows across all of them.
+    chunked = pa.Table.from_batches(table.to_batches(max_chunksize=120))
+    report = run_checks(chunked, as_of=AS_OF, progress=lambda *args: seen.append(args))
+    assert len(report) == len(run_checks(table, as_of=AS_OF))
+    steps = [step for step, _, _ in seen]
+    assert steps.index("checking rows") > steps.index("reading rows")
+    assert steps.index("grouping rows") > max(i for i, s in enumerate(steps) if s == "checking rows")
+    last = {step: (done, total) for step, done, total in seen}
+    assert last["reading rows"] == (table.num_rows, table.num_rows)
+    assert last["checking rows"] == (table.num_rows, table.num_rows)
+    assert max(done for step, done, _ in seen if step == "grouping rows") == 3
+
+
+def test_a_progress_callback_that_fails_or_cannot_be_called() -> None:
+    def broken(step: str, done: int, total: int) -> None:
+        raise RuntimeError(f"the bar broke at {step}")
+
+    with pytest.raises(RuntimeError, match="the bar broke at reading rows"):
+        run_checks(arrow_rows(), as_of=AS_OF, progress=broken)
+    with pytest.raises(TypeError, match="progress must be a callable"):
+        run_checks(arrow_rows(), as_of=AS_OF, progress=42)  # type: ignore[arg-type]

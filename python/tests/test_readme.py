@@ -49,6 +49,9 @@ def test_the_analysts_example_script_runs(tmp_path: pathlib.Path) -> None:
         [sys.executable, str(script), "3000", str(tmp_path)], capture_output=True, text=True, check=True
     )
     assert "payments checked" in done.stdout
+    # tqdm's bars, on stderr, each run to the end.
+    for step in ("reading rows", "checking rows", "grouping rows"):
+        assert any(step in line and "100%" in line for line in done.stderr.splitlines()), done.stderr
     assert "duplicate_payment" in done.stdout and "late_payment" in done.stdout
     findings = (tmp_path / "findings.csv").read_text(encoding="utf-8").splitlines()
     assert findings[0].startswith('"check","check_zh","severity"')

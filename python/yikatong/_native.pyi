@@ -5,7 +5,7 @@ import decimal
 import os
 import pathlib
 import types
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, Generic, Literal, TypeVar, final
 
 __all__ = [
@@ -543,6 +543,7 @@ def run_checks(
     exclusion_rules: Mapping[str, Sequence[str]] | None = None,
     exclusive_pairs: Sequence[tuple[str, str]] = ...,
     households_per_account: int = 2,
+    progress: Callable[[str, int, int], object] | None = None,
 ) -> AuditReport:
     """Runs every audit check over payment rows (an Arrow table) against reference lists."""
 # Projects and policies ------------------------------------------------------------------

@@ -16,6 +16,7 @@ use yikatong::{AuditInput, CheckConfig, References, ResidentId};
 
 use crate::convert::{CivilDate, type_name};
 use crate::error::{CoreResult, table_error};
+use crate::progress::PyProgress;
 
 const STREAM: &CStr = c"arrow_array_stream";
 
@@ -192,7 +193,9 @@ fn read_stream(source: &Bound<'_, PyAny>, argument: &str) -> PyResult<Vec<Record
 /// `deaths` pairs resident IDs with dates of death and `exclusions` IDs with list
 /// tags: each an Arrow table (`resident_id` and `died_on` / `tag` columns) or an
 /// iterable of pairs. `exclusion_rules` says which projects each tag excludes (an
-/// empty list: every project). The work runs without the GIL.
+/// empty list: every project). The work runs without the GIL; `progress`, if given,
+/// is called with `(step, done, total)` as it goes (`"reading rows"`, `"checking
+/// rows"`, `"grouping rows"`), from worker threads, a few hundred times at most.
 #[pyfunction]
 #[pyo3(signature = (
     rows,
@@ -203,6 +206,7 @@ fn read_stream(source: &Bound<'_, PyAny>, argument: &str) -> PyResult<Vec<Record
     exclusion_rules = None,
     exclusive_pairs = Vec::new(),
     households_per_account = 2,
+    progress = None,
 ))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn run_checks(
@@ -214,7 +218,9 @@ pub(crate) fn run_checks(
     exclusion_rules: Option<BTreeMap<String, Vec<String>>>,
     exclusive_pairs: Vec<(String, String)>,
     households_per_account: usize,
+    progress: Option<Bound<'_, PyAny>>,
 ) -> PyResult<AuditReport> {
+    let progress = PyProgress::new(progress)?;
     let batches = read_stream(rows, "rows")?;
     let mut references = References::default();
     if let Some(deaths) = deaths {
@@ -250,17 +256,18 @@ pub(crate) fn run_checks(
         config = config.with_exclusive_pair(a, b);
     }
     let report = py.detach(|| -> Result<_, FormatError> {
-        let mut input = Vec::new();
-        let mut first_row = 1u64;
-        for batch in &batches {
-            input.extend(formats::audit_rows_from_arrow(batch, first_row)?);
-            first_row += batch.num_rows() as u64;
-        }
-        let report = yikatong::run_checks(&AuditInput::from_rows(input), &references, &config);
+        let input = formats::audit_rows_from_batches(&batches, &progress)?;
+        let report = yikatong::run_checks_with_progress(
+            &AuditInput::from_rows(input),
+            &references,
+            &config,
+            &progress,
+        );
         let findings = formats::findings_to_arrow(&report)?;
         let timeliness = formats::timeliness_to_arrow(&report.timeliness)?;
         Ok((report, findings, timeliness))
     });
+    progress.finish()?;
     let (report, findings, timeliness) = report.map_err(table_error)?;
     Ok(AuditReport {
         report,

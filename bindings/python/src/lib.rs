@@ -17,6 +17,7 @@ mod notice;
 mod payment;
 mod period;
 mod policy;
+mod progress;
 mod project;
 mod region;
 mod register;

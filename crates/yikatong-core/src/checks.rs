@@ -548,8 +548,20 @@ pub fn run_checks(
     references: &References,
     config: &CheckConfig,
 ) -> AuditReport {
+    run_checks_with_progress(input, references, config, &crate::Silent)
+}
+
+/// [`run_checks`], reporting to `progress` how far it has got: `"checking rows"`
+/// (rows read, of all) and then `"grouping rows"` (of the three groupings: by
+/// person, by account, against the reference lists).
+pub fn run_checks_with_progress(
+    input: &AuditInput,
+    references: &References,
+    config: &CheckConfig,
+    progress: &dyn crate::Progress,
+) -> AuditReport {
     let threads = engine::threads_for(input.rows.len());
-    run_checks_on(input, references, config, threads)
+    run_checks_on(input, references, config, threads, progress)
 }
 
 /// [`run_checks`] with the rows split between `threads` threads.
@@ -558,8 +570,10 @@ fn run_checks_on(
     references: &References,
     config: &CheckConfig,
     threads: usize,
+    progress: &dyn crate::Progress,
 ) -> AuditReport {
-    let (mut findings, timeliness) = engine::run(&input.rows, references, config, threads);
+    let (mut findings, timeliness) =
+        engine::run(&input.rows, references, config, threads, progress);
     findings.sort_by(|a, b| {
         (
             a.check,

@@ -24,6 +24,7 @@ pub mod notice;
 pub mod payment;
 pub mod period;
 pub mod policy;
+pub mod progress;
 pub mod project;
 pub mod publicity;
 pub mod region;
@@ -51,6 +52,7 @@ pub use checks::{
     ApprovedLine, AuditFinding, AuditInput, AuditReport, AuditSample, AuditSeverity, CheckConfig,
     CheckKind, CheckTally, CountySample, CountyTally, DeathList, Evidence, PaidRow, References,
     SampledPayment, TaggedExclusions, Timeliness, draw_audit_sample, run_checks,
+    run_checks_with_progress,
 };
 pub use clock::today_in_china;
 /// Short texts (names, household and account numbers) are kept inline, without an
@@ -83,6 +85,7 @@ pub use payment::{
 };
 pub use period::{Period, PeriodKind, PeriodRule};
 pub use policy::{Policy, PolicyRule};
+pub use progress::{Progress, Silent};
 pub use project::{
     Cycle, DeadlineMonth, DeadlineRule, Department, PaymentUnit, ProjectCategory, SubsidyProject,
 };

@@ -19,11 +19,14 @@ use arrow_array::types::{
     UInt32Type, UInt64Type,
 };
 use arrow_array::{
-    Array, ArrayRef, Int64Array, RecordBatch, StringArray, UInt32Array, UInt64Array,
+    Array, ArrayRef, BooleanArray, Int64Array, LargeStringArray, PrimitiveArray, RecordBatch,
+    StringArray, StringViewArray, UInt32Array, UInt64Array,
 };
+use arrow_buffer::NullBuffer;
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 
 use time::Date;
+use yikatong_core::progress::{Counter, Progress, Silent};
 use yikatong_core::{
     ApprovedLine, AuditReport, CompactString, PaidRow, PaymentId, Period, RegionCode, ResidentId,
     Timeliness,
@@ -178,13 +181,64 @@ pub fn audit_rows_to_arrow(rows: &[PaidRow]) -> Result<RecordBatch, FormatError>
 struct Column<'a> {
     name: &'static str,
     array: Option<&'a dyn Array>,
+    // Resolved once: reading a value is then a match on this, not a downcast.
+    values: Values<'a>,
+    nulls: Option<NullBuffer>,
+}
+
+/// The typed array behind a column.
+#[derive(Clone, Copy)]
+enum Values<'a> {
+    Missing,
+    Utf8(&'a StringArray),
+    LargeUtf8(&'a LargeStringArray),
+    Utf8View(&'a StringViewArray),
+    Int8(&'a PrimitiveArray<Int8Type>),
+    Int16(&'a PrimitiveArray<Int16Type>),
+    Int32(&'a PrimitiveArray<Int32Type>),
+    Int64(&'a PrimitiveArray<Int64Type>),
+    UInt8(&'a PrimitiveArray<UInt8Type>),
+    UInt16(&'a PrimitiveArray<UInt16Type>),
+    UInt32(&'a PrimitiveArray<UInt32Type>),
+    UInt64(&'a PrimitiveArray<UInt64Type>),
+    Boolean(&'a BooleanArray),
+    Date32(&'a PrimitiveArray<Date32Type>),
+    Date64(&'a PrimitiveArray<Date64Type>),
+    /// A type no reader accepts; an error when a value is read.
+    Other,
+}
+
+impl<'a> Values<'a> {
+    fn of(array: &'a dyn Array) -> Values<'a> {
+        match array.data_type() {
+            DataType::Utf8 => Values::Utf8(array.as_string::<i32>()),
+            DataType::LargeUtf8 => Values::LargeUtf8(array.as_string::<i64>()),
+            DataType::Utf8View => Values::Utf8View(array.as_string_view()),
+            DataType::Int8 => Values::Int8(array.as_primitive()),
+            DataType::Int16 => Values::Int16(array.as_primitive()),
+            DataType::Int32 => Values::Int32(array.as_primitive()),
+            DataType::Int64 => Values::Int64(array.as_primitive()),
+            DataType::UInt8 => Values::UInt8(array.as_primitive()),
+            DataType::UInt16 => Values::UInt16(array.as_primitive()),
+            DataType::UInt32 => Values::UInt32(array.as_primitive()),
+            DataType::UInt64 => Values::UInt64(array.as_primitive()),
+            DataType::Boolean => Values::Boolean(array.as_boolean()),
+            DataType::Date32 => Values::Date32(array.as_primitive()),
+            DataType::Date64 => Values::Date64(array.as_primitive()),
+            _ => Values::Other,
+        }
+    }
 }
 
 impl<'a> Column<'a> {
     fn find(batch: &'a RecordBatch, name: &'static str) -> Column<'a> {
+        let array = batch.column_by_name(name).map(|array| array.as_ref());
         Column {
             name,
-            array: batch.column_by_name(name).map(|array| array.as_ref()),
+            array,
+            values: array.map_or(Values::Missing, Values::of),
+            // Logical: a column of Arrow's null type has no buffer but every value null.
+            nulls: array.and_then(|array| array.logical_nulls()),
         }
     }
 
@@ -207,70 +261,71 @@ impl<'a> Column<'a> {
         }
     }
 
+    /// Whether there is no value at `row` (a null, or no such column).
+    #[inline]
+    fn is_absent(&self, row: usize) -> bool {
+        matches!(self.values, Values::Missing)
+            || self.nulls.as_ref().is_some_and(|nulls| nulls.is_null(row))
+    }
+
     /// Text, or `None` for a null or missing column.
+    #[inline]
     fn text(&self, row: usize) -> Result<Option<&'a str>, FormatError> {
-        let Some(array) = self.array else {
-            return Ok(None);
-        };
-        if array.is_null(row) {
+        if self.is_absent(row) {
             return Ok(None);
         }
-        Ok(Some(match array.data_type() {
-            DataType::Utf8 => array.as_string::<i32>().value(row),
-            DataType::LargeUtf8 => array.as_string::<i64>().value(row),
-            DataType::Utf8View => array.as_string_view().value(row),
+        Ok(Some(match self.values {
+            Values::Utf8(array) => array.value(row),
+            Values::LargeUtf8(array) => array.value(row),
+            Values::Utf8View(array) => array.value(row),
             _ => return Err(self.type_problem("text (utf8)")),
         }))
     }
 
     /// Text that must be there.
+    #[inline]
     fn required(&self, row: usize, first_row: u64) -> Result<&'a str, FormatError> {
         self.text(row)?
             .ok_or_else(|| self.problem(row, first_row, "null".to_owned(), "is required"))
     }
 
     /// A whole number, or `None` for a null or missing column.
+    #[inline]
     fn integer(&self, row: usize) -> Result<Option<i128>, FormatError> {
-        let Some(array) = self.array else {
-            return Ok(None);
-        };
-        if array.is_null(row) {
+        if self.is_absent(row) {
             return Ok(None);
         }
-        Ok(Some(match array.data_type() {
-            DataType::Int8 => array.as_primitive::<Int8Type>().value(row).into(),
-            DataType::Int16 => array.as_primitive::<Int16Type>().value(row).into(),
-            DataType::Int32 => array.as_primitive::<Int32Type>().value(row).into(),
-            DataType::Int64 => array.as_primitive::<Int64Type>().value(row).into(),
-            DataType::UInt8 => array.as_primitive::<UInt8Type>().value(row).into(),
-            DataType::UInt16 => array.as_primitive::<UInt16Type>().value(row).into(),
-            DataType::UInt32 => array.as_primitive::<UInt32Type>().value(row).into(),
-            DataType::UInt64 => array.as_primitive::<UInt64Type>().value(row).into(),
+        Ok(Some(match self.values {
+            Values::Int8(array) => array.value(row).into(),
+            Values::Int16(array) => array.value(row).into(),
+            Values::Int32(array) => array.value(row).into(),
+            Values::Int64(array) => array.value(row).into(),
+            Values::UInt8(array) => array.value(row).into(),
+            Values::UInt16(array) => array.value(row).into(),
+            Values::UInt32(array) => array.value(row).into(),
+            Values::UInt64(array) => array.value(row).into(),
             _ => return Err(self.type_problem("a whole number (int64)")),
         }))
     }
 
+    #[inline]
     fn flag(&self, row: usize) -> Result<Option<bool>, FormatError> {
-        match self.array {
-            None => Ok(None),
-            Some(array) if array.is_null(row) => Ok(None),
-            Some(array) => match array.data_type() {
-                DataType::Boolean => Ok(Some(array.as_boolean().value(row))),
-                _ => Err(self.type_problem("true or false (bool)")),
-            },
+        if self.is_absent(row) {
+            return Ok(None);
+        }
+        match self.values {
+            Values::Boolean(array) => Ok(Some(array.value(row))),
+            _ => Err(self.type_problem("true or false (bool)")),
         }
     }
 
     fn date(&self, row: usize, first_row: u64) -> Result<Option<Date>, FormatError> {
-        let Some(array) = self.array else {
-            return Ok(None);
-        };
-        if array.is_null(row) {
+        if self.is_absent(row) {
             return Ok(None);
         }
-        let days: i64 = match array.data_type() {
-            DataType::Date32 => array.as_primitive::<Date32Type>().value(row).into(),
-            DataType::Date64 => array.as_primitive::<Date64Type>().value(row) / 86_400_000,
+        let days: i64 = match self.values {
+            Values::Date32(array) => array.value(row).into(),
+            Values::Date64(array) => array.value(row) / 86_400_000,
             _ => return Err(self.type_problem("a date (date32)")),
         };
         i32::try_from(days + i64::from(UNIX_EPOCH_JULIAN_DAY))
@@ -331,16 +386,51 @@ pub fn audit_rows_from_arrow(
     batch: &RecordBatch,
     first_row: u64,
 ) -> Result<Vec<PaidRow>, FormatError> {
+    let counter = Counter::new(&Silent, "reading rows", batch.num_rows() as u64);
+    let mut all = Vec::new();
+    read_parts(batch, first_row, &counter, &mut all)?;
+    Ok(all)
+}
+
+/// The audit rows of every batch of a table, in order, rows numbered from 1 across
+/// the batches; reports `"reading rows"` to `progress`. Each large batch is read in
+/// parts on up to four threads, as [`audit_rows_from_arrow`] does.
+///
+/// # Errors
+///
+/// As [`audit_rows_from_arrow`]: the first problem in row order.
+pub fn audit_rows_from_batches(
+    batches: &[RecordBatch],
+    progress: &dyn Progress,
+) -> Result<Vec<PaidRow>, FormatError> {
+    let total: usize = batches.iter().map(RecordBatch::num_rows).sum();
+    let counter = Counter::new(progress, "reading rows", total as u64);
+    let mut all = Vec::new();
+    let mut first_row = 1;
+    for batch in batches {
+        read_parts(batch, first_row, &counter, &mut all)?;
+        if all.capacity() < total {
+            all.reserve(total - all.len());
+        }
+        first_row += batch.num_rows() as u64;
+    }
+    Ok(all)
+}
+
+/// Reads `batch` onto the end of `all`, in parts on up to four threads.
+fn read_parts(
+    batch: &RecordBatch,
+    first_row: u64,
+    counter: &Counter<'_>,
+    all: &mut Vec<PaidRow>,
+) -> Result<(), FormatError> {
     let rows = batch.num_rows();
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZero::get)
         .clamp(1, 4)
         .min(rows / ROWS_PER_THREAD)
         .max(1);
-    if threads == 1 {
-        return read_rows(batch, first_row);
-    }
-    let part = rows.div_ceil(threads);
+    let part = rows.div_ceil(threads).max(1);
     let parts: Vec<Result<Vec<PaidRow>, FormatError>> = std::thread::scope(|scope| {
         let started: Vec<_> = (0..rows)
             .step_by(part)
@@ -348,10 +438,14 @@ pub fn audit_rows_from_arrow(
                 let slice = batch.slice(offset, part.min(rows - offset));
                 let first = first_row + offset as u64;
                 let mine = slice.clone();
+                if offset == 0 {
+                    // The first part is read on this thread, after the others start.
+                    return Err((slice, first));
+                }
                 // A part whose thread cannot start is read here.
                 std::thread::Builder::new()
                     .name("yikatong-arrow".to_owned())
-                    .spawn_scoped(scope, move || read_rows(&mine, first))
+                    .spawn_scoped(scope, move || read_rows(&mine, first, counter))
                     .map_err(|_| (slice, first))
             })
             .collect();
@@ -361,23 +455,29 @@ pub fn audit_rows_from_arrow(
                 Ok(handle) => handle
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                Err((slice, first)) => read_rows(&slice, first),
+                Err((slice, first)) => read_rows(&slice, first, counter),
             })
             .collect()
     });
-    // Grow the first part in place (a large reallocation moves no pages) rather than
-    // copying every part into a new vector.
-    let mut parts = parts.into_iter();
-    let mut all = parts.next().transpose()?.unwrap_or_default();
-    all.reserve(rows.saturating_sub(all.len()));
     for part in parts {
-        all.extend(part?);
+        let part = part?;
+        // Grow the first part in place (a large reallocation moves no pages) rather
+        // than copying every part into a new vector.
+        if all.is_empty() {
+            *all = part;
+        } else {
+            all.extend(part);
+        }
     }
-    Ok(all)
+    Ok(())
 }
 
 /// [`audit_rows_from_arrow`] on one thread.
-fn read_rows<'a>(batch: &'a RecordBatch, first_row: u64) -> Result<Vec<PaidRow>, FormatError> {
+fn read_rows<'a>(
+    batch: &'a RecordBatch,
+    first_row: u64,
+    counter: &Counter<'_>,
+) -> Result<Vec<PaidRow>, FormatError> {
     let RowColumns(
         [
             payment_id,
@@ -429,6 +529,9 @@ fn read_rows<'a>(batch: &'a RecordBatch, first_row: u64) -> Result<Vec<PaidRow>,
     let mut last_period: Option<(&str, Period)> = None;
     let mut rows = Vec::with_capacity(batch.num_rows());
     for row in 0..batch.num_rows() {
+        if (row + 1) as u64 % Counter::EVERY == 0 {
+            counter.add(Counter::EVERY);
+        }
         let required = |column: &Column<'a>| column.required(row, first_row);
         let person = |column: &Column<'_>, text: &str| {
             ResidentId::parse(text).map_err(|error| {
@@ -548,6 +651,7 @@ fn read_rows<'a>(batch: &'a RecordBatch, first_row: u64) -> Result<Vec<PaidRow>,
             approved,
         });
     }
+    counter.add(batch.num_rows() as u64 % Counter::EVERY);
     Ok(rows)
 }
 

@@ -42,9 +42,9 @@ pub use agency::{
     write_agency_file, write_agency_file_to, write_agency_results,
 };
 pub use arrow::{
-    audit_rows_from_arrow, audit_rows_schema, audit_rows_to_arrow, deaths_from_arrow,
-    exclusions_from_arrow, findings_to_arrow, problems_to_arrow, roster_lines_to_arrow,
-    timeliness_to_arrow,
+    audit_rows_from_arrow, audit_rows_from_batches, audit_rows_schema, audit_rows_to_arrow,
+    deaths_from_arrow, exclusions_from_arrow, findings_to_arrow, problems_to_arrow,
+    roster_lines_to_arrow, timeliness_to_arrow,
 };
 pub use bank::{BankFile, WrittenFile};
 pub use disclosure::{write_feed_csv, write_feed_json, write_feed_totals_csv};

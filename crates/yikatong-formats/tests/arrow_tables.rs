@@ -17,8 +17,8 @@ use yikatong_core::{
     RegionCode, ResidentId, run_checks,
 };
 use yikatong_formats::{
-    FormatError, audit_rows_from_arrow, audit_rows_schema, audit_rows_to_arrow, findings_to_arrow,
-    timeliness_to_arrow,
+    FormatError, audit_rows_from_arrow, audit_rows_from_batches, audit_rows_schema,
+    audit_rows_to_arrow, findings_to_arrow, timeliness_to_arrow,
 };
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -342,6 +342,56 @@ fn a_large_batch_is_read_in_parts_alike_and_errors_name_the_first_bad_row() -> T
         .ok_or("refused")?;
     assert!(
         matches!(&error, FormatError::Column { row: 71_001, column, .. } if column == "beneficiary"),
+        "{error:?}"
+    );
+    Ok(())
+}
+
+#[test]
+fn batches_read_as_one_table_with_rows_numbered_across_them_and_progress() -> TestResult {
+    let template = sample()?;
+    let rows: Vec<PaidRow> = (0..300_000u32)
+        .map(|n| {
+            let mut row = template[(n % 2) as usize].clone();
+            row.payment_id = pid(n);
+            row
+        })
+        .collect();
+    let whole = audit_rows_to_arrow(&rows)?;
+    // Three batches of different sizes, as a stream from another engine comes.
+    let batches = [
+        whole.slice(0, 10),
+        whole.slice(10, 200_000),
+        whole.slice(200_010, 99_990),
+    ];
+    let seen = std::sync::Mutex::new(Vec::new());
+    let record = |step: &str, done: u64, total: u64| {
+        if let Ok(mut seen) = seen.lock() {
+            seen.push((step.to_owned(), done, total));
+        }
+    };
+    assert_eq!(audit_rows_from_batches(&batches, &record)?, rows);
+    let seen = seen.into_inner().unwrap_or_default();
+    assert_eq!(seen.first(), Some(&("reading rows".to_owned(), 0, 300_000)));
+    let done: Vec<u64> = seen.iter().map(|(_, done, _)| *done).collect();
+    assert_eq!(done.iter().max(), Some(&300_000));
+    assert!(
+        seen.iter()
+            .all(|(step, _, total)| step == "reading rows" && *total == 300_000)
+    );
+    // A bad value in the third batch is numbered from the table's first row.
+    let mut ids: Vec<String> = rows[200_010..]
+        .iter()
+        .map(|r| r.payee.to_string())
+        .collect();
+    ids[5] = "11010519491231002".to_owned();
+    let third = with_column(&batches[2], "payee", Arc::new(StringArray::from(ids)))?;
+    let broken = [batches[0].clone(), batches[1].clone(), third];
+    let error = audit_rows_from_batches(&broken, &yikatong_core::Silent)
+        .err()
+        .ok_or("refused")?;
+    assert!(
+        matches!(&error, FormatError::Column { row: 200_016, column, .. } if column == "payee"),
         "{error:?}"
     );
     Ok(())

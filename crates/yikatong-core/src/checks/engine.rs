@@ -20,6 +20,7 @@ use super::{
     exclusive_projects, holder_name, mismatch, no_longer_eligible, over_payment, punctuality,
     shared_account,
 };
+use crate::progress::{Counter, Progress};
 use crate::register::FastMap;
 use crate::{Period, RegionCode};
 
@@ -45,8 +46,11 @@ pub(super) fn run(
     references: &References,
     config: &CheckConfig,
     threads: usize,
+    progress: &dyn Progress,
 ) -> (Vec<AuditFinding>, Vec<Timeliness>) {
     let part = rows.len().div_ceil(threads.max(1)).max(1);
+    let counter = Counter::new(progress, "checking rows", rows.len() as u64);
+    let counter = &counter;
     let hasher = RandomState::default();
     let hasher = &hasher;
     // One buffer per kind of key, each pass writing its stretch (zeroed pages cost
@@ -63,7 +67,7 @@ pub(super) fn run(
         let mut tasks: Vec<Task<'_, Pass<'_>>> = Vec::with_capacity(threads);
         for (n, (chunk, stretch)) in rows.chunks(part).zip(&stretches).enumerate().rev() {
             let first = u32::try_from(n * part).unwrap_or(u32::MAX);
-            let work = move || pass(chunk, first, stretch, references, config, hasher);
+            let work = move || pass(chunk, first, stretch, references, config, hasher, counter);
             // The first part on this thread, after the others have started.
             tasks.push(if n == 0 {
                 Task::Done(work())
@@ -117,15 +121,21 @@ pub(super) fn run(
     accounts.truncate(accounts_end);
 
     let accounts = Mutex::new(accounts);
+    let groupings = Counter::new(progress, "grouping rows", 3);
+    let groupings = &groupings;
     std::thread::scope(|scope| {
         let shared = spawn_or_run(scope, || {
             let mut accounts = accounts.lock().unwrap_or_else(PoisonError::into_inner);
             accounts.sort_unstable();
-            shared_accounts(rows, &accounts, config)
+            let found = shared_accounts(rows, &accounts, config);
+            groupings.add(1);
+            found
         });
         people.sort_unstable();
         findings.extend(grouped(rows, &people, &pairs.names, over, config));
+        groupings.add(1);
         findings.extend(listed(rows, &people, references));
+        groupings.add(1);
         findings.extend(shared.finish());
     });
 
@@ -175,6 +185,7 @@ fn pass<'a>(
     references: &References,
     config: &CheckConfig,
     hasher: &RandomState,
+    counter: &Counter<'_>,
 ) -> Pass<'a> {
     let hash = |text: &str| u128::from(hasher.hash_one(text) >> (64 - HASH_BITS));
     let mut stretch = stretch.lock().unwrap_or_else(PoisonError::into_inner);
@@ -189,6 +200,9 @@ fn pass<'a>(
         counts: Vec::new(),
     };
     for (index, row) in (first..).zip(rows) {
+        if u64::from(index - first + 1) % Counter::EVERY == 0 {
+            counter.add(Counter::EVERY);
+        }
         let on_time = punctuality(row, &references.deaths, config.as_of, &mut pass.findings);
         if let Some(on_time) = on_time {
             let county = pass.counties.id(row.county, &row.project) as usize;
@@ -227,6 +241,7 @@ fn pass<'a>(
             pass.accounts += 1;
         }
     }
+    counter.add(rows.len() as u64 % Counter::EVERY);
     pass
 }
 

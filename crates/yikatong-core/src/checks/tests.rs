@@ -330,12 +330,24 @@ fn deceased_paid_for_a_later_period_only() -> TestResult {
     both.deaths.insert(for_member.payee, date!(2026 - 09 - 01));
     let input = AuditInput::from_rows(vec![row(3)?, for_member.clone(), row(4)?]);
     for threads in 1..=3 {
-        let report = run_checks_on(&input, &both, &CheckConfig::new(AS_OF), threads);
+        let report = run_checks_on(
+            &input,
+            &both,
+            &CheckConfig::new(AS_OF),
+            threads,
+            &crate::Silent,
+        );
         let finding = only(&report, CheckKind::Deceased)?;
         assert_eq!(evidence(&finding)[1], ("person", for_member.payee.as_str()));
         both.deaths
             .insert(for_member.beneficiary, date!(2026 - 08 - 03));
-        let report = run_checks_on(&input, &both, &CheckConfig::new(AS_OF), threads);
+        let report = run_checks_on(
+            &input,
+            &both,
+            &CheckConfig::new(AS_OF),
+            threads,
+            &crate::Silent,
+        );
         let finding = only(&report, CheckKind::Deceased)?;
         assert_eq!(evidence(&finding)[1], ("person", paid.beneficiary.as_str()));
         both = References::default();
@@ -648,7 +660,7 @@ fn findings_do_not_depend_on_row_order() -> TestResult {
     let input = AuditInput::from_rows(rotated);
     for threads in 2..=5 {
         assert_eq!(
-            run_checks_on(&input, &references, &config, threads),
+            run_checks_on(&input, &references, &config, threads, &crate::Silent),
             report,
             "{threads} threads"
         );
@@ -662,6 +674,38 @@ fn findings_do_not_depend_on_row_order() -> TestResult {
     let mut sorted = keys.clone();
     sorted.sort();
     assert_eq!(keys, sorted);
+    Ok(())
+}
+
+#[test]
+fn progress_reaches_every_row_and_grouping_whatever_the_threads() -> TestResult {
+    let (rows, references, config) = every_anomaly()?;
+    let report = run(rows.clone(), &references, &config);
+    let input = AuditInput::from_rows(rows);
+    for threads in 1..=3 {
+        let seen = std::sync::Mutex::new(Vec::new());
+        let record = |step: &str, done: u64, total: u64| {
+            if let Ok(mut seen) = seen.lock() {
+                seen.push((step.to_owned(), done, total));
+            }
+        };
+        let with_progress = run_checks_on(&input, &references, &config, threads, &record);
+        assert_eq!(with_progress, report, "{threads} threads");
+        let seen = seen.into_inner().unwrap_or_default();
+        let last = |step: &str| {
+            seen.iter()
+                .filter(|(s, _, _)| s == step)
+                .map(|(_, done, total)| (*done, *total))
+                .max()
+        };
+        let rows = input.rows.len() as u64;
+        assert_eq!(last("checking rows"), Some((rows, rows)), "{seen:?}");
+        assert_eq!(last("grouping rows"), Some((3, 3)), "{seen:?}");
+        // Rows are checked before they are grouped.
+        let first_grouping = seen.iter().position(|(s, _, _)| s == "grouping rows");
+        let last_row = seen.iter().rposition(|(s, _, _)| s == "checking rows");
+        assert!(last_row < first_grouping, "{seen:?}");
+    }
     Ok(())
 }
 
@@ -749,7 +793,7 @@ proptest! {
         let report = run(rows.clone(), &references, &config);
         // Split between threads, the rows give the same report.
         let input = AuditInput::from_rows(rows);
-        prop_assert_eq!(&run_checks_on(&input, &references, &config, threads), &report);
+        prop_assert_eq!(&run_checks_on(&input, &references, &config, threads, &crate::Silent), &report);
         let found: BTreeMap<CheckKind, usize> = report.findings.iter().fold(BTreeMap::new(), |mut m, f| {
             *m.entry(f.check).or_default() += 1;
             m
