@@ -276,7 +276,11 @@ REPORT_COLUMNS = [
     "region_name",
     "is_total",
     "beneficiaries",
-    *[f"{stem}_{part}" for stem in ["approved", "paid", "failed", "pending", "cancelled", "not_batched"] for part in ["count", "fen"]],
+    *[
+        f"{stem}_{part}"
+        for stem in ["approved", "paid", "failed", "pending", "cancelled", "not_batched"]
+        for part in ["count", "fen"]
+    ],
     "on_time_count",
     "late_count",
     "on_time_rate",
@@ -350,3 +354,37 @@ def test_report_argument_errors(store: Store, regions: RegionTree) -> None:
         report.to_xlsx(language="de")  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         report.total("GLJT", 2026.11)  # type: ignore[arg-type]
+
+
+# Threads -----------------------------------------------------------------------------------
+
+
+def test_feeds_reports_and_queries_share_a_store_across_threads(
+    catalog: PolicyCatalog, regions: RegionTree
+) -> None:
+    # The store's lock is taken without the GIL, so threads waiting for it never
+    # hold the GIL the running one needs back; this would hang otherwise.
+    from concurrent.futures import ThreadPoolExecutor
+
+    with Store.in_memory() as store:
+
+        def work(n: int) -> str:
+            kind = n % 4
+            if kind == 0:
+                return repr(feed_of(store, catalog, regions))
+            if kind == 1:
+                return repr(PaymentReport.build(store, regions=regions))
+            if kind == 2:
+                try:
+                    self_query(store, catalog=catalog, resident_id="11010519491231002X", name="张三")
+                except NoMatchingPerson as error:
+                    return type(error).__name__
+                return "found"
+            return repr(store)
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            results = list(pool.map(work, range(64)))
+    assert set(results[0::4]) == {"DailyFeed(date=2026-11-26, 0 payments, 0.00 yuan)"}
+    assert set(results[1::4]) == {"PaymentReport(grouping='county', 0 rows, 0 totals)"}
+    assert set(results[2::4]) == {"NoMatchingPerson"}
+    assert len(set(results[3::4])) == 1
