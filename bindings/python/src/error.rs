@@ -98,6 +98,12 @@ create_exception!(
 );
 create_exception!(
     yikatong._native,
+    NoMatchingPerson,
+    YikatongError,
+    "A self-query whose ID number and name match no registered person; the same error whether the number is unknown or the name differs."
+);
+create_exception!(
+    yikatong._native,
     InvalidRoster,
     YikatongError,
     "A roster or roster command that is not allowed (bad header, no policy in force, not ready for submission)."
@@ -246,6 +252,25 @@ pub(crate) fn table_error(error: yikatong::formats::FormatError) -> PyErr {
     })
 }
 
+/// A document that could not be written (a CSV in GBK with a character GBK lacks,
+/// a workbook too large) as `YikatongError`, with `rule` naming what failed.
+pub(crate) fn write_error(error: yikatong::formats::FormatError) -> PyErr {
+    use yikatong::formats::FormatError as F;
+    let message = error.to_string();
+    let (value, rule) = match error {
+        F::Unencodable { character, .. } => (Some(character.to_string()), "unencodable"),
+        _ => (None, "write"),
+    };
+    Python::attach(|py| {
+        build(
+            YikatongError::type_object(py),
+            message,
+            value,
+            Some(rule.to_owned()),
+        )
+    })
+}
+
 /// A core error on its way to Python. `?` in a binding function turns it into the
 /// matching exception through the `From` impl below.
 #[derive(Debug)]
@@ -310,6 +335,14 @@ impl From<PyYikatongError> for PyErr {
             E::Policy { path, rule, .. } => (
                 InvalidPolicy::type_object,
                 Some(path.clone()),
+                Some(rule.to_string()),
+            ),
+            E::Register {
+                subject,
+                rule: rule @ yikatong::RegisterRule::NoMatchingPerson,
+            } => (
+                NoMatchingPerson::type_object,
+                Some(subject.clone()),
                 Some(rule.to_string()),
             ),
             E::Register { subject, rule } => (

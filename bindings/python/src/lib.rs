@@ -10,6 +10,7 @@ mod catalog;
 mod checks;
 mod convert;
 mod credit_code;
+mod disclosure;
 mod entitlement;
 mod error;
 mod facts;
@@ -21,6 +22,7 @@ mod progress;
 mod project;
 mod region;
 mod register;
+mod report;
 mod resident_id;
 mod review;
 mod roster;
@@ -41,8 +43,8 @@ mod _native {
         DataError, DateOutOfRange, InvalidAccountNumber, InvalidAmount, InvalidCreditCode,
         InvalidNotice, InvalidNoticeKey, InvalidPeriod, InvalidPolicy, InvalidRegionCode,
         InvalidRegisterChange, InvalidResidentId, InvalidRoster, InvalidSmsTemplate, InvalidTable,
-        NoticeForged, ReviewRefused, RosterRejected, SmsTooLong, StoreConflict, StoreCorrupt,
-        StoreError, UnknownProject, UnknownRegion, WrongNoticeKey, YikatongError,
+        NoMatchingPerson, NoticeForged, ReviewRefused, RosterRejected, SmsTooLong, StoreConflict,
+        StoreCorrupt, StoreError, UnknownProject, UnknownRegion, WrongNoticeKey, YikatongError,
     };
 
     #[pymodule_export]
@@ -106,6 +108,14 @@ mod _native {
 
     #[pymodule_export]
     use crate::store::Store;
+
+    #[pymodule_export]
+    use crate::disclosure::{
+        DailyFeed, FeedTotal, MaskingPolicy, OwnAttempt, OwnPayment, daily_feed, self_query,
+    };
+
+    #[pymodule_export]
+    use crate::report::{PaymentReport, ReportRow};
 
     #[pymodule_init]
     fn init(py: Python<'_>) -> PyResult<()> {

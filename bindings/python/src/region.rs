@@ -259,7 +259,7 @@ enum Tree {
 pub struct RegionTree(Tree);
 
 impl RegionTree {
-    fn tree(&self) -> &yikatong::RegionTree {
+    pub(crate) fn tree(&self) -> &yikatong::RegionTree {
         match &self.0 {
             Tree::Bundled(tree) => tree,
             Tree::Owned(tree) => tree,

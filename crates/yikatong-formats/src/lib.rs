@@ -25,6 +25,7 @@
 
 mod agency;
 mod arrow;
+mod arrow_disclosure;
 mod bank;
 mod disclosure;
 mod encoding;
@@ -46,6 +47,7 @@ pub use arrow::{
     deaths_from_arrow, exclusions_from_arrow, findings_to_arrow, problems_to_arrow,
     roster_lines_to_arrow, timeliness_to_arrow,
 };
+pub use arrow_disclosure::{feed_rows_to_arrow, feed_totals_to_arrow, report_rows_to_arrow};
 pub use bank::{BankFile, WrittenFile};
 pub use disclosure::{write_feed_csv, write_feed_json, write_feed_totals_csv};
 pub use encoding::{CsvEncoding, InputEncoding, TextEncoding};
