@@ -15,12 +15,14 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use time::macros::date;
-use yikatong::formats::{AgencyProfile, ReadOptions, read_agency_results, read_roster, write_agency_file};
+use yikatong::formats::{
+    AgencyProfile, ReadOptions, read_agency_results, read_roster, write_agency_file,
+};
 use yikatong::review::{Actor, ReviewCommand, Role};
 use yikatong::store::{Expected, ReviewRequest, Store};
 use yikatong::{
-    BatchPlan, HeldProjects, IntakeMode, Payer, PaymentCommand, Period, PolicyCatalog,
-    RegionLevel, Roster, RosterHeader, WorkCalendar,
+    BatchPlan, HeldProjects, IntakeMode, Payer, PaymentCommand, Period, PolicyCatalog, RegionLevel,
+    Roster, RosterHeader, WorkCalendar,
 };
 use yikatong_testkit::population::{Township, TownshipSpec};
 use yikatong_testkit::{BankSimulator, FileAnswer};
@@ -65,7 +67,11 @@ fn setup(dir: &Path) -> Fallible<(Vec<String>, usize)> {
         date!(2026 - 03 - 02),
     )?;
     let path = dir.join("payments.sqlite");
-    for stale in ["payments.sqlite", "payments.sqlite-wal", "payments.sqlite-shm"] {
+    for stale in [
+        "payments.sqlite",
+        "payments.sqlite-wal",
+        "payments.sqlite-shm",
+    ] {
         let _ = std::fs::remove_file(dir.join(stale));
     }
     let mut store = Store::open(&path)?;
@@ -76,12 +82,30 @@ fn setup(dir: &Path) -> Fallible<(Vec<String>, usize)> {
     let reviewer = Actor::new("r1", "张三", Role::DepartmentReviewer);
     let finance = Actor::new("f1", "李四", Role::FinanceOfficer);
     let calendar = WorkCalendar::weekdays_only();
-    store.open_review("open", Expected::NoStream, &id, &clerk, date!(2026 - 03 - 02))?;
+    store.open_review(
+        "open",
+        Expected::NoStream,
+        &id,
+        &clerk,
+        date!(2026 - 03 - 02),
+    )?;
     let steps = [
-        (ReviewCommand::StartPublicity { starts: None }, &clerk, date!(2026 - 03 - 02)),
+        (
+            ReviewCommand::StartPublicity { starts: None },
+            &clerk,
+            date!(2026 - 03 - 02),
+        ),
         (ReviewCommand::Submit, &clerk, date!(2026 - 03 - 16)),
-        (ReviewCommand::DepartmentApprove, &reviewer, date!(2026 - 03 - 17)),
-        (ReviewCommand::FinanceApprove, &finance, date!(2026 - 03 - 18)),
+        (
+            ReviewCommand::DepartmentApprove,
+            &reviewer,
+            date!(2026 - 03 - 17),
+        ),
+        (
+            ReviewCommand::FinanceApprove,
+            &finance,
+            date!(2026 - 03 - 18),
+        ),
     ];
     for (n, (command, actor, today)) in steps.iter().enumerate() {
         let request = ReviewRequest {
@@ -94,7 +118,9 @@ fn setup(dir: &Path) -> Fallible<(Vec<String>, usize)> {
         };
         store.review_command(&format!("review-{n}"), Expected::Any, &request)?;
     }
-    let project = catalog.project("CYSTBH-CXPH").ok_or("no project CYSTBH-CXPH")?;
+    let project = catalog
+        .project("CYSTBH-CXPH")
+        .ok_or("no project CYSTBH-CXPH")?;
     let county = town.township.truncate(RegionLevel::County);
     let payers = BTreeMap::from([(
         county,
@@ -118,7 +144,11 @@ fn setup(dir: &Path) -> Fallible<(Vec<String>, usize)> {
     let mut listing = String::new();
     let mut results = 0;
     for batch_id in &prepared.value.batch_ids {
-        let batch = store.ledger().batch(batch_id).cloned().ok_or("batch missing")?;
+        let batch = store
+            .ledger()
+            .batch(batch_id)
+            .cloned()
+            .ok_or("batch missing")?;
         let file = write_agency_file(&batch, &profile)?;
         store.payment_command(
             &format!("export/{batch_id}"),
@@ -177,7 +207,11 @@ fn reconcile(store: &mut Store, dir: &Path, batch_ids: &[String]) -> Fallible<u6
             "bank",
             date!(2026 - 03 - 23),
         )?;
-        failed += received.value.report.tally(yikatong::ResultClass::Failed).count;
+        failed += received
+            .value
+            .report
+            .tally(yikatong::ResultClass::Failed)
+            .count;
     }
     Ok(failed)
 }
