@@ -25,6 +25,7 @@
 
 mod agency;
 mod arrow;
+mod arrow_ledger;
 mod bank;
 mod disclosure;
 mod encoding;
@@ -45,6 +46,10 @@ pub use arrow::{
     audit_rows_from_arrow, audit_rows_schema, audit_rows_to_arrow, deaths_from_arrow,
     exclusions_from_arrow, findings_to_arrow, problems_to_arrow, roster_lines_to_arrow,
     timeliness_to_arrow,
+};
+pub use arrow_ledger::{
+    bank_results_to_arrow, batches_to_arrow, corrections_to_arrow, payments_to_arrow,
+    reconciliation_findings_to_arrow, reconciliation_tallies_to_arrow,
 };
 pub use bank::{BankFile, WrittenFile};
 pub use disclosure::{write_feed_csv, write_feed_json, write_feed_totals_csv};
