@@ -6,6 +6,7 @@ bank would (read the agency file, write success and failure files)."""
 from __future__ import annotations
 
 import datetime
+import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -320,7 +321,11 @@ def test_a_whole_cycle_pays_everyone_once_to_the_fen(tmp_path: Path) -> None:
         assert [row["status"] for row in store.corrections().to_pyarrow().to_pylist()].count("open") == 0
 
         assert store.verify().intact
-        assert [path.name for path in cycle.files][:1] != []
+        # The bank files written are the ones the ledger recorded, byte for byte.
+        assert [path.name for path in cycle.files] == [f"{cycle.first_batch}.txt", f"{cycle.reissue_batch}.txt"]
+        for batch_id, path in zip([cycle.first_batch, cycle.reissue_batch], cycle.files):
+            assert store.exports(batch_id) == [(path.name, hashlib.sha256(path.read_bytes()).hexdigest())]
+        assert "2 settled, 2 failed" in repr(report) and "4 results" in repr(cycle.first_results)
 
 
 def test_receiving_the_same_file_again_changes_nothing(tmp_path: Path) -> None:

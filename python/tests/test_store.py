@@ -5,6 +5,7 @@ Arrow tables in pandas and polars with exact money."""
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,8 +14,18 @@ import polars as pl
 import pyarrow as pa
 import pytest
 
-from test_payments import CLERK, ROSTER_ID, day, make_register, run_cycle
-from yikatong import Register, Store, StoreConflict, StoreError, WorkCalendar, YikatongError
+from test_payments import CLERK, FINANCE, ROSTER_ID, day, make_catalog, make_register, run_cycle, write_roster_csv
+from yikatong import (
+    Period,
+    Register,
+    ReviewRefused,
+    Store,
+    StoreConflict,
+    StoreError,
+    WorkCalendar,
+    YikatongError,
+    read_roster,
+)
 
 
 def test_a_file_store_reopens_to_the_same_read_models(tmp_path: Path) -> None:
@@ -147,3 +158,65 @@ def test_read_models_round_trip_to_pandas_and_polars_with_decimal_money(tmp_path
         queue = pa.table(store.corrections())
         assert queue.schema.field("amount").type == pa.decimal128(18, 2)
         assert set(queue.column_names) >= {"payment_id", "reason_kind", "status", "queued_on"}
+
+
+def test_a_refused_review_command_raises_review_refused_and_records_nothing(tmp_path: Path) -> None:
+    register = make_register()
+    roster, _ = read_roster(
+        write_roster_csv(tmp_path),
+        roster_id=ROSTER_ID,
+        project="CYSTBH-CXPH",
+        period=Period("2026"),
+        township="150422101",
+        register=register,
+        catalog=make_catalog(),
+        on=day(0),
+    )
+    with Store.in_memory() as store:
+        store.save_register(register, command_id="register/1")
+        store.save_roster(roster, command_id="roster/1")
+        store.open_review(ROSTER_ID, clerk=CLERK, today=day(0), command_id="open/1")
+        version = store.version(Store.review_stream(ROSTER_ID))
+        with pytest.raises(ReviewRefused) as caught:
+            store.review(
+                ROSTER_ID,
+                action="finance_approve",
+                actor=FINANCE,
+                today=day(1),
+                calendar=WorkCalendar.weekdays_only(),
+                command_id="finance/too-early",
+            )
+        assert "draft" in str(caught.value)
+        assert store.version(Store.review_stream(ROSTER_ID)) == version
+        assert store.review_status(ROSTER_ID) == "draft"
+        with pytest.raises(TypeError, match="needs reason="):
+            store.review(
+                ROSTER_ID,
+                action="withdraw",
+                actor=CLERK,
+                today=day(1),
+                calendar=WorkCalendar.weekdays_only(),
+                command_id="withdraw/1",
+            )
+
+
+def test_the_store_serves_several_threads(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "threads.sqlite") as store:
+        cycle = run_cycle(store, tmp_path)
+        expected = store.payments().to_pyarrow()
+
+        def work(_: int) -> tuple[bool, int]:
+            same = store.payments().to_pyarrow().equals(expected)
+            # Every thread retries the same close: the first outcome, never a second event.
+            done = store.close_batch(
+                cycle.first_batch, by="f1", on=day(21), command_id=f"close/{cycle.first_batch}"
+            )
+            assert done.retried
+            return same, store.version("payments")
+
+        events = store.event_count
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            results = list(pool.map(work, range(32)))
+        assert all(same for same, _ in results)
+        assert {version for _, version in results} == {store.version("payments")}
+        assert store.event_count == events

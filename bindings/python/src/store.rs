@@ -729,6 +729,11 @@ impl Store {
         })
     }
 
+    /// The files exported for a batch, oldest first: (file name, SHA-256).
+    fn exports(&self, py: Python<'_>, batch_id: &str) -> PyResult<Vec<(String, String)>> {
+        self.detached(py, |store| store.ledger().exports(batch_id))
+    }
+
     /// A batch's lines by outcome: `{"instructed" | "settled" | "failed" |
     /// "pending": (count, Decimal yuan)}`; instructed = settled + failed + pending.
     fn batch_summary(

@@ -6,6 +6,7 @@
 //! shows `decimal.Decimal`, polars `Decimal`) and `amount_fen` as `Int64`, the
 //! convention of the audit tables.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow_array::{
@@ -14,8 +15,8 @@ use arrow_array::{
 };
 use time::Date;
 use yikatong_core::{
-    BankReturn, BatchStatus, CorrectionStatus, PaymentBatch, PaymentInstruction, PaymentLedger,
-    ReconciliationReport, ResultClass, ResultStatus,
+    BankReturn, BatchStatus, CorrectionStatus, PaymentBatch, PaymentId, PaymentInstruction,
+    PaymentLedger, ReconciliationReport, ResultClass, ResultStatus,
 };
 
 use crate::FormatError;
@@ -113,7 +114,7 @@ impl Columns {
 /// Where one attempt stands, in words for the `status` column.
 fn attempt_status(
     ledger: &PaymentLedger,
-    batch: &PaymentBatch,
+    queue: &HashMap<PaymentId, u8>,
     status: Option<BatchStatus>,
     instruction: &PaymentInstruction,
 ) -> &'static str {
@@ -132,18 +133,15 @@ fn attempt_status(
     let later_attempt = attempts
         .iter()
         .any(|(other, _)| other.attempt > instruction.attempt);
-    let queued = ledger
-        .corrections()
-        .any(|item| item.payment_id == *id && item.last_attempt >= instruction.attempt);
+    let queued = queue
+        .get(id)
+        .is_some_and(|&last| last >= instruction.attempt);
     match status {
         Some(BatchStatus::Rejected) => "rejected",
         Some(BatchStatus::Prepared) => "prepared",
         Some(BatchStatus::Settled | BatchStatus::Closed) => "failed",
         _ if later_attempt || queued => "failed",
-        _ => {
-            let _ = batch;
-            "pending"
-        }
+        _ => "pending",
     }
 }
 
@@ -170,10 +168,15 @@ pub fn payments_to_arrow(ledger: &PaymentLedger) -> Result<RecordBatch, FormatEr
     let mut fen = Vec::with_capacity(n);
     let mut statuses = Vec::with_capacity(n);
     let mut settled_on = Vec::with_capacity(n);
+    // The queue once, not once per row.
+    let queue: HashMap<PaymentId, u8> = ledger
+        .corrections()
+        .map(|item| (item.payment_id, item.last_attempt))
+        .collect();
     for batch in ledger.batches() {
         let status = ledger.batch_status(&batch.id);
         for instruction in &batch.instructions {
-            let state = attempt_status(ledger, batch, status, instruction);
+            let state = attempt_status(ledger, &queue, status, instruction);
             batch_ids.push(batch.id.as_str());
             payment_ids.push(instruction.payment_id.to_string());
             attempts.push(instruction.attempt);
