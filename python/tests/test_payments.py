@@ -40,6 +40,8 @@ from yikatong import (
     read_roster,
     write_agency_file,
     write_agency_results,
+    answer_pain001,
+    read_pain002,
     write_pain001,
 )
 
@@ -170,8 +172,9 @@ def send(store: Store, batch_id: str, on: datetime.date, out: Path, failures: di
     return results, received
 
 
-def run_cycle(store: Store, tmp_path: Path) -> Cycle:
-    """The whole cycle on `store`."""
+def register_and_approve(store: Store, tmp_path: Path) -> None:
+    """Saves the register and the roster, and takes the roster through its review to
+    finance approval."""
     catalog = make_catalog()
     register = make_register()
     calendar = WorkCalendar.weekdays_only()
@@ -211,6 +214,13 @@ def run_cycle(store: Store, tmp_path: Path) -> Cycle:
         )
         assert done.version == store.version(stream) and done.event_count >= 1
     assert store.review_status(ROSTER_ID) == "finance_approved"
+
+
+def run_cycle(store: Store, tmp_path: Path) -> Cycle:
+    """The whole cycle on `store`."""
+    catalog = make_catalog()
+    calendar = WorkCalendar.weekdays_only()
+    register_and_approve(store, tmp_path)
 
     project = catalog.project(PROJECT)
     assert project is not None
@@ -398,3 +408,39 @@ def test_a_broken_bank_file_is_refused_whole() -> None:
     assert caught.value.rule == "bank_file"
     with pytest.raises(InvalidBankFile):
         read_agency_results(b"garbage|x\n", b"", batch_id="B-1")
+
+
+def test_a_pain001_batch_answered_with_a_pain002_reconciles(tmp_path: Path) -> None:
+    """The same cycle's first batch sent as ISO 20022 instead: the bank refuses one
+    payment with AC04 (closed account)."""
+    with Store.in_memory() as store:
+        register_and_approve(store, tmp_path)
+        project = make_catalog().project(PROJECT)
+        assert project is not None
+        prepared = store.prepare_batches(
+            project=project,
+            payers=PAYERS,
+            calendar=WorkCalendar.weekdays_only(),
+            prepared_on=day(17),
+            roster_ids=[ROSTER_ID],
+            by="f1",
+            command_id="prepare/iso",
+        )
+        (batch_id,) = prepared.batch_ids
+        batch = store.batch(batch_id)
+        assert batch is not None and len(batch) == 4
+        xml = write_pain001(batch, created_at=datetime.datetime(2026, 11, 19, 9, 0))
+        store.export(batch_id, file_name=xml.file_name, sha256=xml.sha256, by="f1", on=day(17), command_id="export/iso")
+        closed = batch.payment_ids()[1]
+        report_xml = answer_pain001(
+            xml.content, created_at=datetime.datetime(2026, 11, 20, 18, 0), failed={closed: "AC04"}
+        )
+        results = read_pain002(report_xml, source="report.xml")
+        assert results.batch_id == batch_id and results.counts["settled"] == 3 and results.counts["failed"] == 1
+        received = store.receive(results, by="bank", on=day(18), command_id="results/iso")
+        assert received.report.tally("settled") == (3, Decimal("750.00"))
+        assert received.report.tally("failed") == (1, Decimal("225.00"))
+        queue = store.corrections().to_pyarrow().to_pylist()
+        assert [(row["payment_id"], row["reason_kind"], row["reason_code"]) for row in queue] == [
+            (closed, "account_closed", "AC04")
+        ]

@@ -102,6 +102,7 @@ __all__ = [
     "WorkCalendar",
     "WrongNoticeKey",
     "YikatongError",
+    "answer_pain001",
     "read_agency_file",
     "read_agency_results",
     "read_pain002",
@@ -1410,6 +1411,9 @@ def read_agency_results(
     source: str | None = None,
 ) -> BankReturn: ...
 def read_pain002(content: bytes, *, source: str) -> BankReturn: ...
+def answer_pain001(
+    content: bytes, *, created_at: datetime.datetime, failed: Mapping[str, str] = ...
+) -> bytes: ...
 def read_agency_file(content: bytes, *, profile: AgencyProfile | None = None) -> AgencyFile: ...
 def write_agency_results(
     *,

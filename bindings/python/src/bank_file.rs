@@ -2,6 +2,7 @@
 //! files, ISO 20022 pain.001 and pain.002, both ways so a test (or a bank-side
 //! system) can answer a file.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use pyo3::prelude::*;
@@ -414,4 +415,54 @@ pub(crate) fn write_agency_results<'py>(
     let written = py.detach(|| formats::write_agency_results(&success, &failure, &profile, date.0));
     let (ok, failed) = written.map_err(bank_file_error)?;
     Ok((PyBytes::new(py, &ok), PyBytes::new(py, &failed)))
+}
+
+/// Answers a pain.001 the way a bank does, with a pain.002 status report (for tests
+/// and bank-side systems): every transaction is paid (ACSC) except those whose
+/// payment id is in `failed`, refused (RJCT) with the ISO reason code given (e.g.
+/// "AC04" for a closed account). Returns the report's bytes.
+#[pyfunction]
+#[pyo3(signature = (content, *, created_at, failed = BTreeMap::new()))]
+pub(crate) fn answer_pain001<'py>(
+    py: Python<'py>,
+    content: &[u8],
+    created_at: PrimitiveDateTime,
+    failed: BTreeMap<String, String>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let written = py.detach(|| -> Result<Vec<u8>, formats::FormatError> {
+        let file = formats::read_pain001(content)?;
+        let transactions = file
+            .transactions
+            .iter()
+            .map(|transaction| {
+                let payment_id = transaction.instruction_id.payment_id.to_string();
+                let reason = failed
+                    .get(&payment_id)
+                    .map(|code| yikatong::FailureReason::from_iso(code, ""));
+                formats::Pain002Transaction {
+                    instruction_id: Some(transaction.instruction_id.to_string()),
+                    end_to_end_id: transaction.end_to_end_id.clone(),
+                    status: if reason.is_some() { "RJCT" } else { "ACSC" }.to_owned(),
+                    reason,
+                    amount: Some(transaction.amount),
+                    name: Some(transaction.name.clone()),
+                    account: Some(transaction.account.clone()),
+                }
+            })
+            .collect();
+        let message_id: String = file.message_id.chars().take(30).collect();
+        formats::write_pain002(&formats::Pain002Report {
+            message_id: format!("{message_id}-RPT"),
+            created_at,
+            original_message_id: file.message_id.clone(),
+            original_count: file.count,
+            original_sum: file.control_sum,
+            group_status: Some(if failed.is_empty() { "ACSC" } else { "PART" }.to_owned()),
+            group_reason: None,
+            payment_info_id: Some(file.payment_info_id.clone()),
+            payment_info_status: None,
+            transactions,
+        })
+    });
+    Ok(PyBytes::new(py, &written.map_err(bank_file_error)?))
 }

@@ -107,8 +107,9 @@ mod _native {
 
     #[pymodule_export]
     use crate::bank_file::{
-        AgencyFile, AgencyLine, AgencyProfile, AgencyResultLine, BankFile, read_agency_file,
-        read_agency_results, read_pain002, write_agency_file, write_agency_results, write_pain001,
+        AgencyFile, AgencyLine, AgencyProfile, AgencyResultLine, BankFile, answer_pain001,
+        read_agency_file, read_agency_results, read_pain002, write_agency_file,
+        write_agency_results, write_pain001,
     };
 
     #[pymodule_export]
