@@ -6,21 +6,29 @@ import os
 import pathlib
 import types
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, ClassVar, Generic, Literal, TypeVar, final
+from typing import Any, ClassVar, Generic, Literal, TypeVar, final, overload
+
+from typing_extensions import disjoint_base
 
 __all__ = [
     "AccountKind",
     "AccountNumber",
     "AccountWarning",
     "Actor",
+    "AgencyFile",
+    "AgencyLine",
+    "AgencyProfile",
+    "AgencyResultLine",
     "Amount",
     "ArrowTable",
     "AuditReport",
+    "BankFile",
     "BankReturn",
     "Beneficiary",
     "BeneficiaryFacts",
     "CalendarCoverage",
     "ChangeRecord",
+    "Committed",
     "CreditCode",
     "Cycle",
     "DailyFeed",
@@ -34,6 +42,7 @@ __all__ = [
     "IntakeMode",
     "InvalidAccountNumber",
     "InvalidAmount",
+    "InvalidBankFile",
     "InvalidCreditCode",
     "InvalidNotice",
     "InvalidNoticeKey",
@@ -53,6 +62,7 @@ __all__ = [
     "Outcome",
     "OwnAttempt",
     "OwnPayment",
+    "Payer",
     "PaymentBatch",
     "PaymentNotice",
     "PaymentReport",
@@ -61,8 +71,10 @@ __all__ = [
     "PeriodKind",
     "Policy",
     "PolicyCatalog",
+    "Prepared",
     "Problem",
     "ProjectCategory",
+    "Received",
     "Reckoned",
     "ReconciliationReport",
     "Region",
@@ -94,15 +106,23 @@ __all__ = [
     "UnknownProject",
     "UnknownRegion",
     "ValidationReport",
+    "VerifyReport",
     "WorkCalendar",
     "WrongNoticeKey",
     "YikatongError",
+    "answer_pain001",
     "daily_feed",
+    "read_agency_file",
+    "read_agency_results",
+    "read_pain002",
     "read_roster",
     "run_checks",
     "self_query",
     "verify_notice",
     "verify_notice_json",
+    "write_agency_file",
+    "write_agency_results",
+    "write_pain001",
 ]
 
 _T = TypeVar("_T", datetime.date, int)
@@ -1209,21 +1229,268 @@ class StoreError(YikatongError): ...
 class StoreConflict(StoreError): ...
 class StoreCorrupt(StoreError): ...
 
+class InvalidBankFile(YikatongError): ...
+
+@final
+class Payer:
+    """Whose account a batch debits (the county finance bureau)."""
+
+    def __new__(cls, *, unit_code: str, name: str, account: str) -> Payer: ...
+    @property
+    def unit_code(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def account(self) -> str: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+
 @final
 class PaymentBatch:
+    """A payment batch (代发批次) as the ledger holds it."""
+
     @property
     def id(self) -> str: ...
+    @property
+    def project(self) -> str: ...
+    @property
+    def period(self) -> Period: ...
+    @property
+    def county(self) -> RegionCode: ...
+    @property
+    def bank_code(self) -> str: ...
+    @property
+    def payer(self) -> Payer: ...
+    @property
+    def kind(self) -> Literal["original", "reissue"]: ...
+    @property
+    def prepared_on(self) -> datetime.date: ...
+    @property
+    def deadline(self) -> datetime.date: ...
+    @property
+    def requested_execution_date(self) -> datetime.date: ...
+    @property
+    def is_late(self) -> bool: ...
+    @property
+    def count(self) -> int: ...
+    @property
+    def control_sum(self) -> decimal.Decimal: ...
+    def payment_ids(self) -> list[str]: ...
+    def __len__(self) -> int: ...
 
 @final
 class BankReturn:
+    """A bank's answer to a batch file, one result per line."""
+
     @property
     def source(self) -> str: ...
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def batch_id(self) -> str | None: ...
+    @property
+    def complete(self) -> bool: ...
+    @property
+    def rejected(self) -> str | None: ...
+    @property
+    def counts(self) -> dict[str, int]: ...
+    def to_arrow(self) -> ArrowTable: ...
     def __len__(self) -> int: ...
 
 @final
 class ReconciliationReport:
+    """What reconciling a result file against its batch found."""
+
     @property
     def source(self) -> str: ...
+    @property
+    def batch_id(self) -> str | None: ...
+    @property
+    def replayed(self) -> bool: ...
+    @property
+    def file_rejected(self) -> str | None: ...
+    @property
+    def tallies(self) -> dict[str, tuple[int, decimal.Decimal]]: ...
+    def tally(self, name: str) -> tuple[int, decimal.Decimal]: ...
+    @property
+    def finding_count(self) -> int: ...
+    def to_arrow(self) -> ArrowTable: ...
+    def tallies_to_arrow(self) -> ArrowTable: ...
+
+# Bank files -------------------------------------------------------------------------------
+
+@final
+class AgencyProfile:
+    """How one bank lays out its agency files."""
+
+    @classmethod
+    def common(cls) -> AgencyProfile: ...
+    @classmethod
+    def from_json(cls, text: str) -> AgencyProfile: ...
+    @property
+    def name(self) -> str: ...
+
+@final
+class BankFile:
+    """A bank file written for a batch."""
+
+    @property
+    def file_name(self) -> str: ...
+    @property
+    def content(self) -> bytes: ...
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def lines(self) -> int: ...
+    def write(self, directory: str | os.PathLike[str]) -> pathlib.Path: ...
+    def __len__(self) -> int: ...
+
+@final
+class AgencyLine:
+    """One instruction line of an agency file, as the bank reads it."""
+
+    @property
+    def line(self) -> int: ...
+    @property
+    def reference(self) -> str: ...
+    @property
+    def payment_id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def amount(self) -> decimal.Decimal: ...
+    @property
+    def account(self) -> str: ...
+    @property
+    def id_number(self) -> str: ...
+    @property
+    def sequence(self) -> int | None: ...
+    @property
+    def purpose(self) -> str | None: ...
+    def settled(self) -> AgencyResultLine: ...
+    def failed(self, text: str) -> AgencyResultLine: ...
+
+@final
+class AgencyFile:
+    """An agency file as the bank reads it."""
+
+    @property
+    def date(self) -> datetime.date: ...
+    @property
+    def payer_unit(self) -> str: ...
+    @property
+    def batch_id(self) -> str | None: ...
+    @property
+    def payer_account(self) -> str | None: ...
+    @property
+    def count(self) -> int: ...
+    @property
+    def sum(self) -> decimal.Decimal: ...
+    @property
+    def lines(self) -> list[AgencyLine]: ...
+    def __len__(self) -> int: ...
+
+@final
+class AgencyResultLine:
+    """One line of an agency result file."""
+
+    def __new__(
+        cls,
+        *,
+        reference: str,
+        name: str,
+        account: str,
+        amount: decimal.Decimal | str | int | Amount,
+        sequence: int = 0,
+        text: str | None = None,
+    ) -> AgencyResultLine: ...
+    @property
+    def reference(self) -> str: ...
+    @property
+    def text(self) -> str | None: ...
+    @property
+    def amount(self) -> decimal.Decimal: ...
+
+def write_agency_file(batch: PaymentBatch, *, profile: AgencyProfile | None = None) -> BankFile: ...
+def write_pain001(batch: PaymentBatch, *, created_at: datetime.datetime) -> BankFile: ...
+def read_agency_results(
+    success: bytes,
+    failure: bytes,
+    *,
+    batch_id: str,
+    profile: AgencyProfile | None = None,
+    source: str | None = None,
+) -> BankReturn: ...
+def read_pain002(content: bytes, *, source: str) -> BankReturn: ...
+def answer_pain001(
+    content: bytes, *, created_at: datetime.datetime, failed: Mapping[str, str] = ...
+) -> bytes: ...
+def read_agency_file(content: bytes, *, profile: AgencyProfile | None = None) -> AgencyFile: ...
+def write_agency_results(
+    *,
+    success: Sequence[AgencyResultLine],
+    failure: Sequence[AgencyResultLine],
+    date: datetime.date,
+    profile: AgencyProfile | None = None,
+) -> tuple[bytes, bytes]: ...
+
+# The store ------------------------------------------------------------------------------
+
+_Expected = int | Literal["no_stream", "any"] | None
+_Payers = Mapping[RegionCode, Payer] | Mapping[str, Payer] | Mapping[int, Payer]
+
+@disjoint_base
+class Committed:
+    """What a committed command wrote; `retried` marks a replayed command id."""
+
+    @property
+    def command_id(self) -> str: ...
+    @property
+    def stream(self) -> str: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def first_seq(self) -> int: ...
+    @property
+    def event_count(self) -> int: ...
+    @property
+    def retried(self) -> bool: ...
+
+@final
+class Prepared(Committed):
+    """What preparing batches (or a reissue) produced."""
+
+    @property
+    def batch_ids(self) -> list[str]: ...
+    @property
+    def queued(self) -> list[str]: ...
+    @property
+    def held(self) -> list[tuple[str, int]]: ...
+    @property
+    def zero(self) -> list[tuple[str, int]]: ...
+
+@final
+class Received(Committed):
+    """What recording a result file did."""
+
+    @property
+    def recorded(self) -> bool: ...
+    @property
+    def report(self) -> ReconciliationReport: ...
+
+@final
+class VerifyReport:
+    """The result of checking the journal's hash chain."""
+
+    @property
+    def count(self) -> int: ...
+    @property
+    def head(self) -> str: ...
+    @property
+    def intact(self) -> bool: ...
+    @property
+    def broken_seq(self) -> int | None: ...
+    def __bool__(self) -> bool: ...
 
 @final
 class Store:
@@ -1236,6 +1503,197 @@ class Store:
     @property
     def closed(self) -> bool: ...
     def close(self) -> None: ...
+    def save_register(
+        self, register: Register, *, command_id: str, expected: _Expected = None
+    ) -> Committed: ...
+    def save_roster(self, roster: Roster, *, command_id: str, expected: _Expected = None) -> Committed: ...
+    def open_review(
+        self,
+        roster_id: str,
+        *,
+        clerk: Actor,
+        today: datetime.date,
+        command_id: str,
+        expected: _Expected = None,
+    ) -> Committed: ...
+    def review(
+        self,
+        roster_id: str,
+        *,
+        action: Literal[
+            "start_publicity",
+            "file_objection",
+            "investigate_objection",
+            "uphold_objection",
+            "dismiss_objection",
+            "submit",
+            "withdraw",
+            "department_approve",
+            "department_reject",
+            "finance_approve",
+            "finance_reject",
+            "draw_sample",
+            "hold_line",
+            "clear_hold",
+        ],
+        actor: Actor,
+        today: datetime.date,
+        calendar: WorkCalendar,
+        command_id: str,
+        expected: _Expected = None,
+        publicity_working_days: int = 7,
+        starts: datetime.date | None = None,
+        line: int | None = None,
+        text: str | None = None,
+        filed_by: str | None = None,
+        objection: int | None = None,
+        reason: str | None = None,
+        note: str | None = None,
+        size: int | None = None,
+        seed: int | None = None,
+    ) -> Committed: ...
+    def prepare_batches(
+        self,
+        *,
+        project: SubsidyProject,
+        payers: _Payers,
+        calendar: WorkCalendar,
+        prepared_on: datetime.date,
+        roster_ids: Sequence[str],
+        by: str,
+        command_id: str,
+        expected: _Expected = None,
+        lead_working_days: int = 1,
+        register: Register | None = None,
+    ) -> Prepared: ...
+    def prepare_reissue(
+        self,
+        *,
+        project: SubsidyProject,
+        payers: _Payers,
+        calendar: WorkCalendar,
+        prepared_on: datetime.date,
+        by: str,
+        command_id: str,
+        expected: _Expected = None,
+        lead_working_days: int = 1,
+        register: Register | None = None,
+    ) -> Prepared: ...
+    def export(
+        self,
+        batch_id: str,
+        *,
+        file_name: str,
+        sha256: str,
+        by: str,
+        on: datetime.date,
+        command_id: str,
+        expected: _Expected = None,
+    ) -> Committed: ...
+    def accept(
+        self, batch_id: str, *, by: str, on: datetime.date, command_id: str, expected: _Expected = None
+    ) -> Committed: ...
+    def reject_file(
+        self,
+        batch_id: str,
+        *,
+        reason: str,
+        by: str,
+        on: datetime.date,
+        command_id: str,
+        expected: _Expected = None,
+        code: str | None = None,
+    ) -> Committed: ...
+    def cancel_batch(
+        self, batch_id: str, *, by: str, on: datetime.date, command_id: str, expected: _Expected = None
+    ) -> Committed: ...
+    def correct_account(
+        self,
+        payment_id: str,
+        *,
+        bank_code: str,
+        number: AccountNumber,
+        holder_name: str,
+        by: str,
+        on: datetime.date,
+        command_id: str,
+        expected: _Expected = None,
+    ) -> Committed: ...
+    def release(
+        self,
+        payment_id: str,
+        *,
+        note: str,
+        by: str,
+        on: datetime.date,
+        command_id: str,
+        expected: _Expected = None,
+    ) -> Committed: ...
+    def cancel_payment(
+        self,
+        payment_id: str,
+        *,
+        reason: str,
+        by: str,
+        on: datetime.date,
+        command_id: str,
+        expected: _Expected = None,
+    ) -> Committed: ...
+    def close_batch(
+        self, batch_id: str, *, by: str, on: datetime.date, command_id: str, expected: _Expected = None
+    ) -> Committed: ...
+    def record_recovery(
+        self,
+        payment_id: str,
+        *,
+        attempt: int,
+        note: str,
+        by: str,
+        on: datetime.date,
+        command_id: str,
+        expected: _Expected = None,
+    ) -> Committed: ...
+    def receive(
+        self,
+        bank_return: BankReturn,
+        *,
+        by: str,
+        on: datetime.date,
+        command_id: str,
+        expected: _Expected = None,
+    ) -> Received: ...
+    def verify(self) -> VerifyReport: ...
+    @overload
+    def export_jsonl(self, path: None = None) -> bytes: ...
+    @overload
+    def export_jsonl(self, path: str | os.PathLike[str]) -> int: ...
+    def snapshot(self) -> int: ...
+    def refresh(self) -> int: ...
+    def version(self, stream: str) -> int: ...
+    @staticmethod
+    def roster_stream(roster_id: str) -> str: ...
+    @staticmethod
+    def review_stream(roster_id: str) -> str: ...
+    @property
+    def event_count(self) -> int: ...
+    @property
+    def beneficiary_count(self) -> int: ...
+    def register(self) -> Register: ...
+    def roster_ids(self) -> list[str]: ...
+    def roster(self, roster_id: str) -> Roster | None: ...
+    def review_status(self, roster_id: str) -> str | None: ...
+    def batch(self, batch_id: str) -> PaymentBatch | None: ...
+    def batch_ids(self) -> list[str]: ...
+    def batches(self) -> list[PaymentBatch]: ...
+    def batch_status(self, batch_id: str) -> str | None: ...
+    def exports(self, batch_id: str) -> list[tuple[str, str]]: ...
+    def batch_summary(self, batch_id: str) -> dict[str, tuple[int, decimal.Decimal]]: ...
+    def counted_attempt(self, payment_id: str) -> int | None: ...
+    @property
+    def payment_count(self) -> int: ...
+    def payments(self) -> ArrowTable: ...
+    def batches_table(self) -> ArrowTable: ...
+    def corrections(self) -> ArrowTable: ...
     def __enter__(self) -> Store: ...
     def __exit__(
         self,

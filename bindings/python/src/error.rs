@@ -176,6 +176,13 @@ create_exception!(
     "The journal file was changed outside the store: verify it and restore from a backup."
 );
 
+create_exception!(
+    yikatong._native,
+    InvalidBankFile,
+    YikatongError,
+    "A bank file (agency file, result file, pain.001/pain.002) broke its layout or its summary disagrees with its lines; the whole file is refused."
+);
+
 /// An exception class, as `type_object` gives it.
 type ExceptionClass = fn(Python<'_>) -> Bound<'_, PyType>;
 
@@ -510,3 +517,24 @@ pub(crate) fn add_default_attributes(py: Python<'_>) -> PyResult<()> {
 
 /// Shorthand for binding results whose error comes from the core.
 pub(crate) type CoreResult<T> = Result<T, PyYikatongError>;
+
+/// A bank file error as `InvalidBankFile`: `value` names the file and line
+/// (`"success file:3"`), `rule` is `bank_file`; a domain error (a bad amount, a
+/// reference that is no payment id) keeps its own class.
+pub(crate) fn bank_file_error(error: yikatong::formats::FormatError) -> PyErr {
+    use yikatong::formats::FormatError as F;
+    let message = error.to_string();
+    let (value, rule) = match error {
+        F::BankFile { file, line, .. } => (Some(format!("{file}:{line}")), "bank_file"),
+        F::InvalidOption { .. } => (None, "invalid_option"),
+        _ => (None, "bank_file"),
+    };
+    Python::attach(|py| {
+        build(
+            InvalidBankFile::type_object(py),
+            message,
+            value,
+            Some(rule.to_owned()),
+        )
+    })
+}

@@ -5,6 +5,7 @@
 
 mod account;
 mod amount;
+mod bank_file;
 mod calendar;
 mod catalog;
 mod checks;
@@ -40,11 +41,12 @@ mod _native {
 
     #[pymodule_export]
     use crate::error::{
-        DataError, DateOutOfRange, InvalidAccountNumber, InvalidAmount, InvalidCreditCode,
-        InvalidNotice, InvalidNoticeKey, InvalidPeriod, InvalidPolicy, InvalidRegionCode,
-        InvalidRegisterChange, InvalidResidentId, InvalidRoster, InvalidSmsTemplate, InvalidTable,
-        NoMatchingPerson, NoticeForged, ReviewRefused, RosterRejected, SmsTooLong, StoreConflict,
-        StoreCorrupt, StoreError, UnknownProject, UnknownRegion, WrongNoticeKey, YikatongError,
+        DataError, DateOutOfRange, InvalidAccountNumber, InvalidAmount, InvalidBankFile,
+        InvalidCreditCode, InvalidNotice, InvalidNoticeKey, InvalidPeriod, InvalidPolicy,
+        InvalidRegionCode, InvalidRegisterChange, InvalidResidentId, InvalidRoster,
+        InvalidSmsTemplate, InvalidTable, NoMatchingPerson, NoticeForged, ReviewRefused,
+        RosterRejected, SmsTooLong, StoreConflict, StoreCorrupt, StoreError, UnknownProject,
+        UnknownRegion, WrongNoticeKey, YikatongError,
     };
 
     #[pymodule_export]
@@ -104,10 +106,17 @@ mod _native {
     };
 
     #[pymodule_export]
-    use crate::payment::{BankReturn, PaymentBatch, ReconciliationReport};
+    use crate::payment::{BankReturn, Payer, PaymentBatch, ReconciliationReport};
 
     #[pymodule_export]
-    use crate::store::Store;
+    use crate::bank_file::{
+        AgencyFile, AgencyLine, AgencyProfile, AgencyResultLine, BankFile, answer_pain001,
+        read_agency_file, read_agency_results, read_pain002, write_agency_file,
+        write_agency_results, write_pain001,
+    };
+
+    #[pymodule_export]
+    use crate::store::{Committed, Prepared, Received, Store, VerifyReport};
 
     #[pymodule_export]
     use crate::disclosure::{

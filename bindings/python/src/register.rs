@@ -39,6 +39,12 @@ impl Register {
     }
 }
 
+impl From<yikatong::Register> for Register {
+    fn from(register: yikatong::Register) -> Self {
+        Self(RwLock::new(register))
+    }
+}
+
 #[pymethods]
 impl Register {
     /// An empty register.

@@ -26,6 +26,7 @@
 mod agency;
 mod arrow;
 mod arrow_disclosure;
+mod arrow_ledger;
 mod bank;
 mod disclosure;
 mod encoding;
@@ -48,6 +49,10 @@ pub use arrow::{
     roster_lines_to_arrow, timeliness_to_arrow,
 };
 pub use arrow_disclosure::{feed_rows_to_arrow, feed_totals_to_arrow, report_rows_to_arrow};
+pub use arrow_ledger::{
+    bank_results_to_arrow, batches_to_arrow, corrections_to_arrow, payments_to_arrow,
+    reconciliation_findings_to_arrow, reconciliation_tallies_to_arrow,
+};
 pub use bank::{BankFile, WrittenFile};
 pub use disclosure::{write_feed_csv, write_feed_json, write_feed_totals_csv};
 pub use encoding::{CsvEncoding, InputEncoding, TextEncoding};
