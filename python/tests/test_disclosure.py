@@ -108,7 +108,7 @@ def test_a_fresh_store_gives_an_empty_feed_with_every_column(
     assert table.num_rows == 0
     schema = table.schema
     assert schema.field("amount_fen").type == pyarrow.int64()
-    assert schema.field("amount").type == pyarrow.string()
+    assert schema.field("amount").type == pyarrow.decimal128(18, 2)
     assert schema.field("settled_on").type == pyarrow.date32()
     assert schema.field("line").type == pyarrow.uint32()
     assert schema.field("account").nullable and not schema.field("name").nullable
@@ -130,7 +130,7 @@ def test_an_empty_feed_totals_zero_in_decimal(store: Store, catalog: PolicyCatal
     totals = pyarrow.table(feed.totals_to_arrow())
     assert totals.column_names == ["level", "code", "name", "count", "amount", "amount_fen"]
     assert totals.to_pylist() == [
-        {"level": "all", "code": "", "name": "合计", "count": 0, "amount": "0.00", "amount_fen": 0}
+        {"level": "all", "code": "", "name": "合计", "count": 0, "amount": decimal.Decimal("0.00"), "amount_fen": 0}
     ]
 
 

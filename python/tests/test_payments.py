@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -25,13 +26,16 @@ from yikatong import (
     Committed,
     CreditCode,
     InvalidBankFile,
+    NoMatchingPerson,
     Payer,
     PaymentBatch,
+    PaymentReport,
     Period,
     PolicyCatalog,
     Prepared,
     Received,
     Register,
+    RegionTree,
     Role,
     Store,
     WorkCalendar,
@@ -41,7 +45,9 @@ from yikatong import (
     write_agency_file,
     write_agency_results,
     answer_pain001,
+    daily_feed,
     read_pain002,
+    self_query,
     write_pain001,
 )
 
@@ -444,3 +450,48 @@ def test_a_pain001_batch_answered_with_a_pain002_reconciles(tmp_path: Path) -> N
         assert [(row["payment_id"], row["reason_kind"], row["reason_code"]) for row in queue] == [
             (closed, "account_closed", "AC04")
         ]
+
+
+def test_the_cycle_is_disclosed_answered_to_the_payee_and_reported(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "yikatong.sqlite") as store:
+        run_cycle(store, tmp_path)
+        catalog = make_catalog()
+        regions = RegionTree.bundled()
+
+        # The day's feed (当日公开): each day shows what the banks paid that day, masked.
+        first = daily_feed(store, day=day(18), catalog=catalog, regions=regions)
+        second = daily_feed(store, day=day(20), catalog=catalog, regions=regions)
+        assert (len(first), first.total.count, first.total.amount) == (2, 2, Decimal("550.00"))
+        assert (len(second), second.total.amount) == (2, Decimal("425.00"))
+        assert len(daily_feed(store, day=day(19), catalog=catalog, regions=regions)) == 0
+        rows = pa.table(second.to_arrow()).to_pylist()
+        assert sorted(row["amount"] for row in rows) == [Decimal("200.00"), Decimal("225.00")]
+        assert sum(row["amount_fen"] for row in rows) == 42_500
+        fixed = next(row for row in rows if row["amount_fen"] == 22_500)
+        assert fixed["resident_id"] == CLOSED[:6] + "*" * 8 + CLOSED[-4:]
+        assert fixed["name"] != "其木格" and fixed["name"].startswith("其")
+        assert fixed["account"].endswith(SPARE_CARD[-4:]) and SPARE_CARD not in fixed["account"]
+        assert fixed["settled_on"] == day(20) and fixed["project"] == PROJECT
+        feed_csv = second.to_csv(encoding="utf-8").decode("utf-8")
+        assert CLOSED not in feed_csv and SPARE_CARD not in feed_csv and "225.00" in feed_csv
+
+        # The payee asks (自助查询): the payment, its failed first attempt and the fix.
+        (own,) = self_query(store, catalog=catalog, resident_id=CLOSED, name="其木格")
+        assert (own.status, own.amount, own.settled_on) == ("paid", Decimal("225.00"), day(20))
+        assert [attempt.attempt for attempt in own.attempts] == [1, 2]
+        assert own.attempts[-1].account.as_str() == SPARE_CARD
+        with pytest.raises(NoMatchingPerson) as wrong_name:
+            self_query(store, catalog=catalog, resident_id=CLOSED, name="其其格")
+        with pytest.raises(NoMatchingPerson) as unknown:
+            self_query(store, catalog=catalog, resident_id=make_resident_ids(5, seed=77)[4], name="其木格")
+        # The same words whether the person or the name is wrong: nothing leaks.
+        masked = re.compile(r"\d{6}\*{8}\w{4}")
+        assert masked.sub("ID", str(wrong_name.value)) == masked.sub("ID", str(unknown.value))
+
+        # The period's report: everything approved was paid, and it balances.
+        report = PaymentReport.build(store, regions=regions)
+        total = report.total(PROJECT, "2026")
+        assert total is not None and total.balances()
+        assert total.approved == (4, Decimal("975.00"))
+        assert total.paid == (4, Decimal("975.00"))
+        assert total.pending == (0, Decimal("0.00"))

@@ -2,10 +2,10 @@
 //! analysts reading them with pyarrow, pandas, polars or DuckDB. The columns are
 //! documented in docs/arrow-tables.md.
 //!
-//! Money follows [`crate::roster_lines_to_arrow`] and the findings table: whole fen
-//! as `int64` (`*_fen`) for arithmetic without rounding, and, where people read the
-//! table as published, the amount in yuan as decimal text with two decimals. Region
-//! codes are 12 digits; dates are `date32`. Nothing here goes through a float.
+//! Money is whole fen as `int64` (`*_fen`) for arithmetic without rounding, and,
+//! where people read the table as published, the amount in yuan as
+//! `decimal128(18, 2)`, as in the ledger's tables. Region codes are 12 digits; dates
+//! are `date32`. Nothing here goes through a float.
 
 use std::sync::Arc;
 
@@ -19,6 +19,7 @@ use time::Date;
 use yikatong_core::{DisclosureRow, FeedTotals, PaymentReport, ReportRow, Tally};
 
 use crate::FormatError;
+use crate::arrow_ledger::yuan_array;
 
 /// Precision and scale of the on-time rate column: four decimals, at most `1.0000`.
 const RATE_PRECISION: u8 = 5;
@@ -110,7 +111,7 @@ pub fn feed_rows_to_arrow(rows: &[DisclosureRow]) -> Result<RecordBatch, FormatE
         ),
         (
             "amount",
-            owned_text(rows.iter().map(|r| r.amount.to_string())),
+            yuan_array(rows.iter().map(|r| r.amount.to_fen()))?,
             false,
         ),
         (
@@ -157,7 +158,7 @@ pub fn feed_rows_to_arrow(rows: &[DisclosureRow]) -> Result<RecordBatch, FormatE
 /// A feed's totals ([`FeedTotals::rows`]): one row overall, then by project,
 /// prefecture and county, with `level` (`all`, `project`, `prefecture`, `county`),
 /// `code` (the project's code or the region's short code; empty overall), `name`,
-/// `count` (uint64), `amount` (yuan, decimal text) and `amount_fen` (int64).
+/// `count` (uint64), `amount` (yuan, `decimal128(18, 2)`) and `amount_fen` (int64).
 ///
 /// # Errors
 ///
@@ -184,7 +185,7 @@ pub fn feed_totals_to_arrow(totals: &FeedTotals) -> Result<RecordBatch, FormatEr
         ),
         (
             "amount",
-            owned_text(rows.iter().map(|(_, t)| t.amount.to_string())),
+            yuan_array(rows.iter().map(|(_, t)| t.amount.to_fen()))?,
             false,
         ),
         (
@@ -456,6 +457,18 @@ mod tests {
             .collect())
     }
 
+    /// A `decimal128(18, 2)` column as text ("250.00").
+    fn yuan_texts(batch: &RecordBatch, name: &str) -> Fallible<Vec<String>> {
+        let column = batch.column_by_name(name).ok_or(format!("no {name}"))?;
+        let column = column
+            .as_primitive_opt::<Decimal128Type>()
+            .ok_or(format!("{name} not decimal128"))?;
+        assert_eq!((column.precision(), column.scale()), (18, 2));
+        Ok((0..column.len())
+            .map(|i| column.value_as_string(i))
+            .collect())
+    }
+
     fn int64s(batch: &RecordBatch, name: &str) -> Fallible<Vec<i64>> {
         let column = batch.column_by_name(name).ok_or(format!("no {name}"))?;
         let column = column
@@ -522,7 +535,7 @@ mod tests {
         let (codes, counties, amounts) = (
             texts(&batch, "township_code")?,
             texts(&batch, "county")?,
-            texts(&batch, "amount")?,
+            yuan_texts(&batch, "amount")?,
         );
         let fen = int64s(&batch, "amount_fen")?;
         let accounts = strings(&batch, "account")?;
@@ -617,7 +630,7 @@ mod tests {
         assert_eq!(levels, ["all", "project", "prefecture", "county"]);
         let counts = uint64s(&batch, "count")?;
         let fen = int64s(&batch, "amount_fen")?;
-        let amounts = texts(&batch, "amount")?;
+        let amounts = yuan_texts(&batch, "amount")?;
         let codes = texts(&batch, "code")?;
         assert_eq!(counts, [feed.rows.len() as u64; 4]);
         let all = feed.totals.all.amount.to_fen();
@@ -644,7 +657,7 @@ mod tests {
         let batch = feed_totals_to_arrow(&empty.totals)?;
         assert_eq!(texts(&batch, "level")?, ["all"]);
         assert_eq!(uint64s(&batch, "count")?, [0]);
-        assert_eq!(texts(&batch, "amount")?, ["0.00"]);
+        assert_eq!(yuan_texts(&batch, "amount")?, ["0.00"]);
         assert_eq!(feed_rows_to_arrow(&empty.rows)?.num_rows(), 0);
         Ok(())
     }

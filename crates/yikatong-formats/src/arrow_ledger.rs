@@ -25,6 +25,14 @@ use crate::FormatError;
 const MONEY_PRECISION: u8 = 18;
 /// Fen: two decimal places.
 const MONEY_SCALE: i8 = 2;
+
+/// Yuan as `Decimal128(18, 2)`, from fen: the money column of every table.
+pub(crate) fn yuan_array(fen: impl Iterator<Item = i64>) -> Result<ArrayRef, FormatError> {
+    let decimal = Decimal128Array::from_iter_values(fen.map(i128::from))
+        .with_precision_and_scale(MONEY_PRECISION, MONEY_SCALE)
+        .map_err(arrow_error)?;
+    Ok(Arc::new(decimal))
+}
 const UNIX_EPOCH_JULIAN_DAY: i32 = 2_440_588;
 
 fn arrow_error(error: impl std::fmt::Display) -> FormatError {
@@ -67,10 +75,7 @@ impl Columns {
         fen_name: &'static str,
         fen: &[i64],
     ) -> Result<(), FormatError> {
-        let decimal = Decimal128Array::from_iter_values(fen.iter().map(|&f| i128::from(f)))
-            .with_precision_and_scale(MONEY_PRECISION, MONEY_SCALE)
-            .map_err(arrow_error)?;
-        self.0.push((name, Arc::new(decimal), false));
+        self.0.push((name, yuan_array(fen.iter().copied())?, false));
         self.0
             .push((fen_name, Arc::new(Int64Array::from(fen.to_vec())), false));
         Ok(())
