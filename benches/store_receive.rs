@@ -6,14 +6,13 @@
 //! The setup writes the store with every batch exported and the bank's answers to
 //! `YIKATONG_BENCH_TABLES` (default target/bench-tables)/reconcile, where the Python
 //! side of the comparison (benches/python/reconcile_from_python.py) does the same work.
-//! Each iteration starts from a fresh copy of the store; copying and opening it are
-//! not timed.
+//! Each run starts from a fresh copy of the store; copying and opening it are not
+//! timed. `cargo bench --bench store_receive` (three runs; `YIKATONG_BENCH_RUNS`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use time::macros::date;
 use yikatong::formats::{
     AgencyProfile, ReadOptions, read_agency_results, read_roster, write_agency_file,
@@ -191,15 +190,17 @@ fn fresh_store(dir: &Path) -> Fallible<Store> {
     Ok(Store::open(&work)?)
 }
 
-/// The timed work: read each batch's two result files and record them.
-fn reconcile(store: &mut Store, dir: &Path, batch_ids: &[String]) -> Fallible<u64> {
+/// The timed work: read each batch's two result files and record them; returns the
+/// results read and how many failed.
+fn reconcile(store: &mut Store, dir: &Path, batch_ids: &[String]) -> Fallible<(usize, u64)> {
     let profile = AgencyProfile::common();
-    let mut failed = 0;
+    let (mut read, mut failed) = (0, 0);
     for batch_id in batch_ids {
         let ok = std::fs::read(dir.join(format!("{batch_id}-ok.txt")))?;
         let fail = std::fs::read(dir.join(format!("{batch_id}-fail.txt")))?;
         let mut results = read_agency_results(&ok, &fail, &profile, batch_id)?;
         results.batch_id = Some(batch_id.clone());
+        read += results.results.len();
         let received = store.receive(
             &format!("results/{batch_id}"),
             Expected::Any,
@@ -213,52 +214,65 @@ fn reconcile(store: &mut Store, dir: &Path, batch_ids: &[String]) -> Fallible<u6
             .tally(yikatong::ResultClass::Failed)
             .count;
     }
-    Ok(failed)
+    Ok((read, failed))
 }
 
-fn store_receive(c: &mut Criterion) {
+/// Not under criterion: one iteration copies and replays a 1.8 GB store (about a
+/// minute on the 2-core machine), so criterion's ten samples would take half an hour.
+/// Three timed runs instead, as the Python side does; the best is compared.
+fn main() {
     let dir = workdir();
     let started = Instant::now();
-    let (batch_ids, results) = match setup(&dir) {
+    // YIKATONG_BENCH_REUSE=1: the store and files of an earlier run (for profiling).
+    let reuse = std::env::var_os("YIKATONG_BENCH_REUSE").is_some();
+    let earlier = std::fs::read_to_string(dir.join("batches.txt"))
+        .ok()
+        .filter(|_| reuse)
+        .map(|listing| (listing.lines().map(str::to_owned).collect::<Vec<_>>(), 0));
+    let (batch_ids, mut results) = match earlier.map_or_else(|| setup(&dir), Ok) {
         Ok(setup) => setup,
         Err(err) => {
             eprintln!("cannot set up the bench: {err}");
-            return;
+            std::process::exit(1);
         }
     };
-    eprintln!(
+    println!(
         "{} batches, {results} results written to {} in {:.1?}",
         batch_ids.len(),
         dir.display(),
         started.elapsed()
     );
-    let mut group = c.benchmark_group("store");
-    group.sample_size(10);
-    group.warm_up_time(Duration::from_millis(100));
-    group.measurement_time(Duration::from_secs(1));
-    group.throughput(Throughput::Elements(results as u64));
-    group.bench_function("read_results_and_receive_1m", |b| {
-        b.iter_custom(|iterations| {
-            let mut timed = Duration::ZERO;
-            for _ in 0..iterations {
-                let Ok(mut store) = fresh_store(&dir) else {
-                    eprintln!("cannot copy the store");
-                    return timed;
-                };
-                let started = Instant::now();
-                match reconcile(&mut store, &dir, &batch_ids) {
-                    Ok(failed) => {
-                        timed += started.elapsed();
-                        std::hint::black_box(failed);
-                    }
-                    Err(err) => eprintln!("cannot reconcile: {err}"),
-                }
+    let runs: usize = std::env::var("YIKATONG_BENCH_RUNS")
+        .ok()
+        .and_then(|runs| runs.parse().ok())
+        .unwrap_or(3);
+    let mut times = Vec::new();
+    for run in 1..=runs {
+        let mut store = match fresh_store(&dir) {
+            Ok(store) => store,
+            Err(err) => {
+                eprintln!("cannot copy the store: {err}");
+                std::process::exit(1);
             }
-            timed
-        })
-    });
-    group.finish();
+        };
+        let started = Instant::now();
+        match reconcile(&mut store, &dir, &batch_ids) {
+            Ok((read, failed)) => {
+                let took = started.elapsed();
+                results = read;
+                println!("run {run}: {took:.2?} for {results} results ({failed} failed)");
+                times.push(took);
+            }
+            Err(err) => {
+                eprintln!("cannot reconcile: {err}");
+                std::process::exit(1);
+            }
+        }
+    }
+    if let Some(best) = times.iter().min() {
+        println!(
+            "best {best:.2?} ({:.2} M results/s)",
+            results as f64 / best.as_secs_f64() / 1e6
+        );
+    }
 }
-
-criterion_group!(benches, store_receive);
-criterion_main!(benches);

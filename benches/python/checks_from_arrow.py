@@ -6,6 +6,8 @@ Compare the best time here with criterion's ``checks/from_arrow_and_run_checks_1
 (the same operation in Rust: read the rows from Arrow, then check).
 
     python benches/python/checks_from_arrow.py DIR [--runs 5]
+
+`scripts/bench-python checks` runs both sides.
 """
 
 from __future__ import annotations

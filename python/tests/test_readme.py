@@ -57,3 +57,33 @@ def test_the_analysts_example_script_runs(tmp_path: pathlib.Path) -> None:
     assert findings[0].startswith('"check","check_zh","severity"')
     assert len(findings) > 10
     assert (tmp_path / "timeliness.csv").exists()
+
+
+def test_readme_store_example_runs_on_a_store_the_python_cycle_wrote(tmp_path: pathlib.Path) -> None:
+    from test_payments import day, run_cycle
+    from yikatong import Store
+
+    path = tmp_path / "yikatong.sqlite"
+    with Store.open(path) as store:
+        run_cycle(store, tmp_path)
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL)
+    assert len(blocks) >= 3, "README has no store example"
+    # The README opens the main job's store; here, the one the cycle test wrote.
+    code = blocks[2].replace("target/disbursement/yikatong.sqlite", str(path))
+    first_results = day(18)
+    code = code.replace(
+        "datetime.date(2026, 11, 4)",
+        f"datetime.date({first_results.year}, {first_results.month}, {first_results.day})",
+    )
+    out = io.StringIO()
+    here = os.getcwd()
+    os.chdir(README.parent)
+    try:
+        with contextlib.redirect_stdout(out):
+            exec(compile(code, "README.md", "exec"), {})
+    finally:
+        os.chdir(here)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "True"
+    assert lines[1] == "{'failed': Decimal('425.00'), 'settled': Decimal('975.00')}"
+    assert lines[2] == "2 550.00"

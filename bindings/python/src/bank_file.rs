@@ -9,11 +9,12 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyType};
 use rust_decimal::Decimal;
 use time::{Date, PrimitiveDateTime};
+use yikatong::PaymentId;
 use yikatong::formats;
 
 use crate::amount::Amount;
 use crate::convert::CivilDate;
-use crate::error::{PyYikatongError, bank_file_error};
+use crate::error::{CoreResult, PyYikatongError, bank_file_error};
 use crate::payment::{BankReturn, PaymentBatch};
 
 /// How one bank lays out its agency files (fields, separators, encoding, names).
@@ -429,40 +430,14 @@ pub(crate) fn answer_pain001<'py>(
     created_at: PrimitiveDateTime,
     failed: BTreeMap<String, String>,
 ) -> PyResult<Bound<'py, PyBytes>> {
+    let mut refused = BTreeMap::new();
+    for (payment_id, code) in failed {
+        let id: CoreResult<PaymentId> = PaymentId::parse(&payment_id).map_err(Into::into);
+        refused.insert(id?, code);
+    }
     let written = py.detach(|| -> Result<Vec<u8>, formats::FormatError> {
         let file = formats::read_pain001(content)?;
-        let transactions = file
-            .transactions
-            .iter()
-            .map(|transaction| {
-                let payment_id = transaction.instruction_id.payment_id.to_string();
-                let reason = failed
-                    .get(&payment_id)
-                    .map(|code| yikatong::FailureReason::from_iso(code, ""));
-                formats::Pain002Transaction {
-                    instruction_id: Some(transaction.instruction_id.to_string()),
-                    end_to_end_id: transaction.end_to_end_id.clone(),
-                    status: if reason.is_some() { "RJCT" } else { "ACSC" }.to_owned(),
-                    reason,
-                    amount: Some(transaction.amount),
-                    name: Some(transaction.name.clone()),
-                    account: Some(transaction.account.clone()),
-                }
-            })
-            .collect();
-        let message_id: String = file.message_id.chars().take(30).collect();
-        formats::write_pain002(&formats::Pain002Report {
-            message_id: format!("{message_id}-RPT"),
-            created_at,
-            original_message_id: file.message_id.clone(),
-            original_count: file.count,
-            original_sum: file.control_sum,
-            group_status: Some(if failed.is_empty() { "ACSC" } else { "PART" }.to_owned()),
-            group_reason: None,
-            payment_info_id: Some(file.payment_info_id.clone()),
-            payment_info_status: None,
-            transactions,
-        })
+        formats::write_pain002(&formats::answer_pain001(&file, &refused, created_at))
     });
     Ok(PyBytes::new(py, &written.map_err(bank_file_error)?))
 }

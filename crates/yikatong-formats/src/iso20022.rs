@@ -50,6 +50,7 @@
 //! ```
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use quick_xml::Reader;
@@ -57,7 +58,7 @@ use quick_xml::events::{BytesStart, Event};
 use time::{Date, Month, PrimitiveDateTime};
 use yikatong_core::{
     Amount, BankResult, BankReturn, CompactString, FailureReason, InstructionId, MAX_ATTEMPTS,
-    Payer, PaymentBatch, PaymentInstruction, ResultStatus, sha256_hex,
+    Payer, PaymentBatch, PaymentId, PaymentInstruction, ResultStatus, sha256_hex,
 };
 
 use crate::bank::Digesting;
@@ -750,6 +751,53 @@ fn status_code(what: &str, status: &str) -> Result<(), FormatError> {
                 "{what} {status:?} is not a status code (one to four capitals, e.g. ACSC, RJCT)"
             ),
         ))
+    }
+}
+
+/// The status report a bank would send back for `file` (for tests, trials and
+/// bank-side systems): every transaction paid (ACSC) except those whose payment is
+/// in `failed`, refused (RJCT) with the ISO 20022 reason code given there (e.g.
+/// `AC04`, closed account). Write it with [`write_pain002`].
+pub fn answer_pain001(
+    file: &Pain001,
+    failed: &BTreeMap<PaymentId, String>,
+    created_at: PrimitiveDateTime,
+) -> Pain002Report {
+    let transactions = file
+        .transactions
+        .iter()
+        .map(|transaction| {
+            let reason = failed
+                .get(&transaction.instruction_id.payment_id)
+                .map(|code| FailureReason::from_iso(code, ""));
+            Pain002Transaction {
+                instruction_id: Some(transaction.instruction_id.to_string()),
+                end_to_end_id: transaction.end_to_end_id.clone(),
+                status: if reason.is_some() { "RJCT" } else { "ACSC" }.to_owned(),
+                reason,
+                amount: Some(transaction.amount),
+                name: Some(transaction.name.clone()),
+                account: Some(transaction.account.clone()),
+            }
+        })
+        .collect();
+    // The report's own id: the file's, shortened to leave room in Max35Text.
+    let message_id: String = file.message_id.chars().take(30).collect();
+    let refused = file
+        .transactions
+        .iter()
+        .any(|transaction| failed.contains_key(&transaction.instruction_id.payment_id));
+    Pain002Report {
+        message_id: format!("{message_id}-RPT"),
+        created_at,
+        original_message_id: file.message_id.clone(),
+        original_count: file.count,
+        original_sum: file.control_sum,
+        group_status: Some(if refused { "PART" } else { "ACSC" }.to_owned()),
+        group_reason: None,
+        payment_info_id: Some(file.payment_info_id.clone()),
+        payment_info_status: None,
+        transactions,
     }
 }
 
@@ -2462,6 +2510,43 @@ mod tests {
             }
             other => return Err(format!("{other:?}").into()),
         }
+        Ok(())
+    }
+
+    #[test]
+    fn a_pain001_answered_reads_back_as_the_bank_said() -> TestResult {
+        let batch = batch()?;
+        let file = read_pain001(&write_pain001(&batch, datetime!(2026-11-20 09:30:00))?.bytes)?;
+        let closed = batch.instructions[1].payment_id;
+        let failed = BTreeMap::from([(closed, "AC04".to_owned())]);
+        let report = answer_pain001(&file, &failed, datetime!(2026-11-21 18:00:00));
+        assert_eq!(report.group_status.as_deref(), Some("PART"));
+        let read = read_pain002(&write_pain002(&report)?, "answer.xml")?;
+        assert_eq!(read.batch_id.as_deref(), Some(batch.id.as_str()));
+        for (result, sent) in read.results.iter().zip(&batch.instructions) {
+            assert_eq!(result.reference, sent.instruction_id());
+            assert_eq!(result.amount, Some(sent.amount));
+            match &result.status {
+                ResultStatus::Failed { reason } => {
+                    assert_eq!(sent.payment_id, closed);
+                    assert_eq!(reason.kind, FailureKind::AccountClosed);
+                    assert_eq!(reason.code.as_deref(), Some("AC04"));
+                }
+                other => {
+                    assert_ne!(sent.payment_id, closed);
+                    assert_eq!(other, &ResultStatus::Settled);
+                }
+            }
+        }
+        // Nothing refused: the whole file is accepted and settled.
+        let all_paid = answer_pain001(&file, &BTreeMap::new(), datetime!(2026-11-21 18:00:00));
+        assert_eq!(all_paid.group_status.as_deref(), Some("ACSC"));
+        let read = read_pain002(&write_pain002(&all_paid)?, "answer.xml")?;
+        assert!(
+            read.results
+                .iter()
+                .all(|r| r.status == ResultStatus::Settled)
+        );
         Ok(())
     }
 

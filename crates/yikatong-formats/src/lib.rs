@@ -58,8 +58,8 @@ pub use disclosure::{write_feed_csv, write_feed_json, write_feed_totals_csv};
 pub use encoding::{CsvEncoding, InputEncoding, TextEncoding};
 pub use error::FormatError;
 pub use iso20022::{
-    Pain001, Pain001Transaction, Pain002Report, Pain002Transaction, read_pain001, read_pain002,
-    write_pain001, write_pain001_to, write_pain002,
+    Pain001, Pain001Transaction, Pain002Report, Pain002Transaction, answer_pain001, read_pain001,
+    read_pain002, write_pain001, write_pain001_to, write_pain002,
 };
 pub use publicity::{write_publicity_csv, write_publicity_xlsx};
 pub use report::{
