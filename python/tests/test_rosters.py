@@ -18,6 +18,7 @@ from yikatong import (
     CreditCode,
     IntakeMode,
     InvalidRegisterChange,
+    InvalidTable,
     InvalidRoster,
     Period,
     PolicyCatalog,
@@ -213,7 +214,7 @@ def test_lenient_intake_takes_the_good_line_and_reports_the_others(
     assert "error" in table.column("severity").to_pylist()
 
     lines = roster.to_arrow().to_pandas()
-    assert list(lines["amount"]) == ["250.00"] and list(lines["amount_fen"]) == [25000]
+    assert list(lines["amount"]) == [Decimal("250.00")] and list(lines["amount_fen"]) == [25000]
     assert list(lines["resident_id"]) == [GOOD] and list(lines["account_number"]) == [card(0)]
 
 
@@ -224,6 +225,49 @@ def test_intake_reads_bytes_too_and_gives_the_same_roster(
     from_path, _ = take_in(path, register, catalog)
     from_bytes, _ = take_in(path.read_bytes(), register, catalog)
     assert from_path.content_hash == from_bytes.content_hash
+
+
+def test_intake_reads_a_pyarrow_polars_or_pandas_table_as_the_csv(
+    tmp_path: Path, register: Register, catalog: PolicyCatalog
+) -> None:
+    import pandas as pd
+    import polars as pl
+
+    from_csv, csv_report = take_in(write_roster(tmp_path, MIXED), register, catalog)
+    columns = {
+        "身份证号": [row.split(",")[0] for row in MIXED],
+        "姓名": [row.split(",")[1] for row in MIXED],
+    }
+    for table in (pa.table(columns), pl.DataFrame(columns), pd.DataFrame(columns)):
+        roster, report = read_roster(
+            table,
+            roster_id="CYSTBH-CXPH-2026-150422101",
+            project=PROJECT,
+            period=Period("2026"),
+            township=TOWNSHIP,
+            register=register,
+            catalog=catalog,
+            on=ON,
+        )
+        assert roster.content_hash == from_csv.content_hash, type(table)
+        assert report.rejected_lines() == csv_report.rejected_lines() == [3, 4, 5, 6]
+        assert [p.code for p in report.problems] == [p.code for p in csv_report.problems]
+    # IDs as numbers lose their digits' meaning (a final X, leading zeros): refused on
+    # their lines; a float column (money, areas) is refused whole, naming it.
+    numbers = pa.table({"身份证号": pa.array([int(GOOD)], pa.int64()), "姓名": ["巴特尔"]})
+    roster, report = read_roster(
+        numbers, roster_id="R", project=PROJECT, period=Period("2026"), township=TOWNSHIP,
+        register=register, catalog=catalog, on=ON,
+    )  # fmt: skip
+    assert len(roster) == 0 and report.rejected_lines() == [2]
+    assert "stored as a number" in report.problems[0].message
+    floats = pa.table({"身份证号": [GOOD], "金额（元）": [250.0]})
+    with pytest.raises(InvalidTable) as refused:
+        read_roster(
+            floats, roster_id="R", project=PROJECT, period=Period("2026"), township=TOWNSHIP,
+            register=register, catalog=catalog, on=ON,
+        )  # fmt: skip
+    assert refused.value.column == "金额（元）" and "float" in str(refused.value)
 
 
 def test_strict_intake_refuses_the_file_with_the_report(

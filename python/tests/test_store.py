@@ -21,6 +21,7 @@ from yikatong import (
     ReviewRefused,
     Store,
     StoreConflict,
+    StoreCorrupt,
     StoreError,
     WorkCalendar,
     YikatongError,
@@ -220,3 +221,23 @@ def test_the_store_serves_several_threads(tmp_path: Path) -> None:
         assert all(same for same, _ in results)
         assert {version for _, version in results} == {store.version("payments")}
         assert store.event_count == events
+
+
+def test_a_journal_changed_outside_the_store_is_refused_on_opening(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "yikatong.sqlite"
+    with Store.open(path) as store:
+        store.save_register(make_register(), command_id="register/1", expected="no_stream")
+    # Someone edits the first event in the file (a name in the register).
+    connection = sqlite3.connect(path)
+    with connection:
+        (body,) = connection.execute("SELECT body FROM events WHERE seq = 1").fetchone()
+        assert "其木格" in body
+        connection.execute("UPDATE events SET body = ? WHERE seq = 1", (body.replace("其木格", "其木各"),))
+    connection.close()
+    with pytest.raises(StoreCorrupt) as caught:
+        Store.open(path)
+    assert isinstance(caught.value, StoreError) and isinstance(caught.value, YikatongError)
+    assert caught.value.rule == "corrupt" and caught.value.value == "1"
+    assert "event 1 is damaged" in str(caught.value) and "restore from a backup" in str(caught.value)

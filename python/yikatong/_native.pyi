@@ -6,7 +6,7 @@ import os
 import pathlib
 import types
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, ClassVar, Generic, Literal, TypeVar, final, overload
+from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar, final, overload
 
 from typing_extensions import disjoint_base
 
@@ -1003,8 +1003,11 @@ class Roster:
     def to_arrow(self) -> ArrowTable: ...
     def __len__(self) -> int: ...
 
+class _ArrowStreamExportable(Protocol):
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object: ...
+
 def read_roster(
-    source: str | os.PathLike[str] | bytes,
+    source: str | os.PathLike[str] | bytes | _ArrowStreamExportable,
     *,
     roster_id: str,
     project: str,

@@ -160,7 +160,7 @@ fn check_name(check: yikatong::CheckKind) -> String {
 }
 
 /// Reads every batch of an object that offers `__arrow_c_stream__`.
-fn read_stream(source: &Bound<'_, PyAny>, argument: &str) -> PyResult<Vec<RecordBatch>> {
+pub(crate) fn read_stream(source: &Bound<'_, PyAny>, argument: &str) -> PyResult<Vec<RecordBatch>> {
     if !source.hasattr("__arrow_c_stream__")? {
         return Err(PyTypeError::new_err(format!(
             "{argument} must be an Arrow table (pyarrow.Table, polars.DataFrame, pandas.DataFrame \

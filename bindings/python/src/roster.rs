@@ -377,9 +377,11 @@ fn file_bytes(source: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
     Ok(std::fs::read(path)?)
 }
 
-/// Takes in a township's roster file (CSV in UTF-8 or GBK, or XLSX; `source` is a path
-/// or the file's bytes) for `project`, `period` and `township` against `register` and
-/// `catalog`, on the day `on`.
+/// Takes in a township's roster for `project`, `period` and `township` against
+/// `register` and `catalog`, on the day `on`. `source` is a file (CSV in UTF-8 or GBK,
+/// or XLSX: a path or the file's bytes) or a table (a pyarrow Table, polars or pandas
+/// DataFrame: column names are the headers, the first row is line 2; a float column is
+/// refused, since it cannot hold money or areas exactly).
 ///
 /// Returns the roster and its `ValidationReport`. Every line is checked: resident ID,
 /// registration in the township, death, household, account and agent bank, amount.
@@ -415,16 +417,21 @@ pub(crate) fn read_roster(
     mode: IntakeMode,
     sheet: Option<String>,
 ) -> PyResult<(Roster, ValidationReport)> {
-    let bytes = file_bytes(source)?;
     let header = yikatong::RosterHeader::new(roster_id, project, period.0, township.0);
     let (register, catalog) = (register.get(), catalog.get());
-    let options = ReadOptions {
-        sheet,
-        ..ReadOptions::default()
+    // A table (pyarrow, polars, pandas): its columns are the headers.
+    let file = if source.hasattr("__arrow_c_stream__")? {
+        let batches = crate::checks::read_stream(source, "source")?;
+        py.detach(|| formats::read_roster_arrow(&batches))
+    } else {
+        let bytes = file_bytes(source)?;
+        let options = ReadOptions {
+            sheet,
+            ..ReadOptions::default()
+        };
+        py.detach(|| formats::read_roster(&bytes, &options))
     };
-    let file = py
-        .detach(|| formats::read_roster(&bytes, &options))
-        .map_err(table_error)?;
+    let file = file.map_err(table_error)?;
     let taken = py.detach(|| {
         let held = yikatong::HeldProjects::new();
         let register = register.read();

@@ -887,14 +887,13 @@ pub fn problems_to_arrow(problems: &[yikatong_core::Problem]) -> Result<RecordBa
 }
 
 /// A roster's lines, one row each: `line_no`, `resident_id`, `payee`, `name`,
-/// `household_id`, `amount` (decimal text), `amount_fen`, `bank_code`,
+/// `household_id`, `amount` (yuan, `decimal128(18, 2)`), `amount_fen`, `bank_code`,
 /// `account_number`, `policy_document` and `source_line`.
 pub fn roster_lines_to_arrow(
     lines: &[yikatong_core::RosterLine],
 ) -> Result<RecordBatch, FormatError> {
     let ids: Vec<String> = lines.iter().map(|l| l.beneficiary().to_string()).collect();
     let payees: Vec<String> = lines.iter().map(|l| l.payee.to_string()).collect();
-    let amounts: Vec<String> = lines.iter().map(|l| l.amount.to_string()).collect();
     let columns: Vec<(&str, ArrayRef, bool)> = vec![
         (
             "line_no",
@@ -909,7 +908,11 @@ pub fn roster_lines_to_arrow(
             text(lines.iter().map(yikatong_core::RosterLine::household_id)),
             false,
         ),
-        ("amount", text(amounts.iter().map(String::as_str)), false),
+        (
+            "amount",
+            crate::arrow_ledger::yuan_array(lines.iter().map(|l| l.amount.to_fen()))?,
+            false,
+        ),
         (
             "amount_fen",
             Arc::new(

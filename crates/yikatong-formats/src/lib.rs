@@ -66,6 +66,9 @@ pub use report::{
     NATIONAL_SCHEMA, NATIONAL_SCHEMA_VERSION, write_national_jsonl, write_report_csv,
     write_report_json, write_report_xlsx,
 };
-pub use roster::{RosterFile, read_roster, read_roster_into, write_roster_csv, write_roster_xlsx};
+pub use roster::{
+    RosterFile, read_roster, read_roster_arrow, read_roster_into, write_roster_csv,
+    write_roster_xlsx,
+};
 pub use table::{FileFormat, InputFormat, LineProblem, ReadOptions, Table, TableRow, read_table};
 pub use write::{write_table_csv, write_table_xlsx};

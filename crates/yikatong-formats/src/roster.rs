@@ -1,12 +1,21 @@
 //! Roster files (补贴底册) in and out: a table whose headers name
 //! [`RosterField`]s, in Chinese or English.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Date32Type, Date64Type, Decimal128Type, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type,
+    UInt16Type, UInt32Type, UInt64Type,
+};
+use arrow_array::{Array, RecordBatch};
+use arrow_schema::DataType;
 
 use yikatong_core::roster_record::RosterRecordBuilder;
 use yikatong_core::{Language, RosterField, RosterIntake, RosterRecord};
 
-use crate::table::{self, CellKind, RowCells, RowSink};
+use crate::table::{self, Cell, CellKind, RowCells, RowSink};
 use crate::write::{CsvTable, TableWriter, XlsxTable};
 use crate::{CsvEncoding, FileFormat, FormatError, LineProblem, ReadOptions, TextEncoding};
 
@@ -66,6 +75,185 @@ pub fn read_roster(bytes: &[u8], options: &ReadOptions) -> Result<RosterFile, Fo
         format: scanned.format,
         encoding: scanned.encoding,
     })
+}
+
+/// Reads a roster from an Arrow table (a pyarrow Table, a polars or pandas
+/// DataFrame): column names are the headers, each row a line, numbered as in a CSV
+/// file whose header is line 1 (the first row is line 2).
+///
+/// Text columns are read as text; whole-number and decimal columns as their digits,
+/// dates as `YYYY-MM-DD`, nulls as blank cells. A whole number in an ID or account
+/// column is refused on its line (as in a workbook: leading zeros and a final X are
+/// lost); a floating-point column is refused whole, since a float cannot hold money
+/// or areas exactly.
+///
+/// # Errors
+///
+/// As [`read_roster`] for the headers; [`FormatError::ColumnType`] for a column of a
+/// type that cannot hold roster values (floats, lists, …).
+pub fn read_roster_arrow(batches: &[RecordBatch]) -> Result<RosterFile, FormatError> {
+    let Some(schema) = batches.first().map(RecordBatch::schema) else {
+        return Err(FormatError::Empty);
+    };
+    let headers: Vec<String> = schema
+        .fields()
+        .iter()
+        .map(|field| field.name().trim().to_owned())
+        .collect();
+    let mut sink = RosterSink::default();
+    sink.header(1, &headers)?;
+    let mut problems = Vec::new();
+    let mut line = 1u64;
+    for batch in batches {
+        let columns = batch
+            .columns()
+            .iter()
+            .zip(schema.fields())
+            .map(|(array, field)| ArrowCells::of(array.as_ref(), field.name()))
+            .collect::<Result<Vec<_>, _>>()?;
+        for row in 0..batch.num_rows() {
+            line += 1;
+            let cells = ArrowRow {
+                columns: &columns,
+                row,
+            };
+            if (0..columns.len()).all(|index| cells.is_blank(index)) {
+                continue;
+            }
+            if let Err(message) = sink.row(line, &cells, columns.len()) {
+                problems.push(LineProblem { line, message });
+            }
+        }
+    }
+    Ok(RosterFile {
+        records: sink.records,
+        columns: sink.columns,
+        ignored_headers: sink.ignored_headers,
+        problems,
+        format: FileFormat::Arrow,
+        encoding: None,
+    })
+}
+
+/// One column of an Arrow roster, as the cells a file would hold.
+enum ArrowCells<'a> {
+    Text(&'a dyn Array),
+    Number(&'a dyn Array),
+    Decimal(&'a dyn Array),
+    Date(&'a dyn Array),
+    Blank,
+}
+
+impl<'a> ArrowCells<'a> {
+    fn of(array: &'a dyn Array, name: &str) -> Result<ArrowCells<'a>, FormatError> {
+        Ok(match array.data_type() {
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => ArrowCells::Text(array),
+            DataType::Int8
+            | DataType::Int16
+            | DataType::Int32
+            | DataType::Int64
+            | DataType::UInt8
+            | DataType::UInt16
+            | DataType::UInt32
+            | DataType::UInt64 => ArrowCells::Number(array),
+            DataType::Decimal128(..) => ArrowCells::Decimal(array),
+            DataType::Date32 | DataType::Date64 => ArrowCells::Date(array),
+            DataType::Null => ArrowCells::Blank,
+            other => {
+                return Err(FormatError::ColumnType {
+                    column: name.to_owned(),
+                    found: other.to_string(),
+                    expected: "text, whole numbers, decimals or dates (a float cannot hold                                money or areas exactly: pass the column as text or decimal)"
+                        .to_owned(),
+                });
+            }
+        })
+    }
+}
+
+/// One row of an Arrow roster.
+struct ArrowRow<'r, 'a> {
+    columns: &'r [ArrowCells<'a>],
+    row: usize,
+}
+
+impl RowCells for ArrowRow<'_, '_> {
+    fn len(&self) -> usize {
+        self.columns.len()
+    }
+
+    fn cell(&self, index: usize) -> Cell<'_> {
+        let blank = Cell {
+            text: Cow::Borrowed(""),
+            kind: CellKind::Text,
+        };
+        let Some(column) = self.columns.get(index) else {
+            return blank;
+        };
+        let row = self.row;
+        let (array, kind) = match column {
+            ArrowCells::Blank => return blank,
+            ArrowCells::Text(array) | ArrowCells::Decimal(array) | ArrowCells::Date(array) => {
+                (*array, CellKind::Text)
+            }
+            ArrowCells::Number(array) => (*array, CellKind::Number),
+        };
+        if array.is_null(row) {
+            return blank;
+        }
+        let text = match column {
+            ArrowCells::Text(array) => match array.data_type() {
+                DataType::Utf8 => Cow::Borrowed(array.as_string::<i32>().value(row).trim()),
+                DataType::LargeUtf8 => Cow::Borrowed(array.as_string::<i64>().value(row).trim()),
+                _ => Cow::Borrowed(array.as_string_view().value(row).trim()),
+            },
+            _ => Cow::Owned(value_text(array, row)),
+        };
+        Cell { text, kind }
+    }
+
+    fn is_blank(&self, index: usize) -> bool {
+        match self.columns.get(index) {
+            None | Some(ArrowCells::Blank) => true,
+            Some(ArrowCells::Text(array)) => {
+                array.is_null(self.row) || self.cell(index).text.is_empty()
+            }
+            Some(
+                ArrowCells::Number(array) | ArrowCells::Decimal(array) | ArrowCells::Date(array),
+            ) => array.is_null(self.row),
+        }
+    }
+
+    fn may_hold_errors(&self) -> bool {
+        false
+    }
+}
+
+/// A number, decimal or date cell as a file would show it.
+fn value_text(array: &dyn Array, row: usize) -> String {
+    match array.data_type() {
+        DataType::Int8 => array.as_primitive::<Int8Type>().value(row).to_string(),
+        DataType::Int16 => array.as_primitive::<Int16Type>().value(row).to_string(),
+        DataType::Int32 => array.as_primitive::<Int32Type>().value(row).to_string(),
+        DataType::Int64 => array.as_primitive::<Int64Type>().value(row).to_string(),
+        DataType::UInt8 => array.as_primitive::<UInt8Type>().value(row).to_string(),
+        DataType::UInt16 => array.as_primitive::<UInt16Type>().value(row).to_string(),
+        DataType::UInt32 => array.as_primitive::<UInt32Type>().value(row).to_string(),
+        DataType::UInt64 => array.as_primitive::<UInt64Type>().value(row).to_string(),
+        DataType::Decimal128(..) => array.as_primitive::<Decimal128Type>().value_as_string(row),
+        DataType::Date32 => day_text(i64::from(array.as_primitive::<Date32Type>().value(row))),
+        DataType::Date64 => day_text(array.as_primitive::<Date64Type>().value(row) / 86_400_000),
+        _ => String::new(),
+    }
+}
+
+/// Days since 1970-01-01 as `YYYY-MM-DD` (the number itself when out of range).
+fn day_text(days: i64) -> String {
+    const UNIX_EPOCH_JULIAN_DAY: i64 = 2_440_588;
+    i32::try_from(days + UNIX_EPOCH_JULIAN_DAY)
+        .ok()
+        .and_then(|julian| time::Date::from_julian_day(julian).ok())
+        .map_or_else(|| days.to_string(), |day| day.to_string())
 }
 
 /// Records taken into an intake at a time by [`read_roster_into`].

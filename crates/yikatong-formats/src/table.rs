@@ -34,6 +34,8 @@ pub enum FileFormat {
     Csv,
     /// An Excel 2007+ workbook.
     Xlsx,
+    /// An Arrow table handed over in memory (pyarrow, polars, pandas).
+    Arrow,
 }
 
 /// How to read a file.
@@ -246,7 +248,8 @@ pub(crate) fn scan<S: RowSink>(
         InputFormat::Xlsx => FileFormat::Xlsx,
     };
     match format {
-        FileFormat::Xlsx => {
+        // Never chosen above: Arrow tables are read by `read_roster_arrow`.
+        FileFormat::Xlsx | FileFormat::Arrow => {
             if !is_zip {
                 encoding::sniff_not_text(bytes)?;
                 return Err(FormatError::Xlsx {

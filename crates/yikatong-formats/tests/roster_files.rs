@@ -497,3 +497,120 @@ proptest! {
         prop_assert_eq!(&read_fields(&bytes)?, &fields);
     }
 }
+
+/// A roster as an Arrow table, with the columns of `big_roster`'s header.
+fn arrow_roster(rows: &[[Option<&str>; 4]]) -> Result<arrow_array::RecordBatch, FormatError> {
+    use std::sync::Arc;
+    let column = |n: usize| -> arrow_array::ArrayRef {
+        Arc::new(
+            rows.iter()
+                .map(|row| row[n])
+                .collect::<arrow_array::StringArray>(),
+        )
+    };
+    arrow_array::RecordBatch::try_from_iter([
+        ("身份证号", column(0)),
+        ("姓名", column(1)),
+        ("耕地面积（亩）", column(2)),
+        (" 备注x ", column(3)),
+    ])
+    .map_err(|error| FormatError::Arrow {
+        message: error.to_string(),
+    })
+}
+
+#[test]
+fn an_arrow_table_reads_as_the_same_csv_would() -> TestResult {
+    use std::sync::Arc;
+    let mut ids = IdGenerator::new(7);
+    let (first, second, third) = (ids.resident_id(), ids.resident_id(), ids.resident_id());
+    let rows = [
+        [Some(first.as_str()), Some(" 张三 "), Some("12.5"), None],
+        [None, None, None, None],
+        [Some(second.as_str()), Some("李四"), None, Some("x")],
+    ];
+    let batch = arrow_roster(&rows)?;
+    // Two batches, as a stream from pyarrow or polars comes: lines go on across them.
+    let later = arrow_roster(&[[Some(third.as_str()), Some("王五"), Some("3"), None]])?;
+    let read = yikatong_formats::read_roster_arrow(&[batch, later])?;
+    let csv = format!(
+        "身份证号,姓名,耕地面积（亩）, 备注x \n{first}, 张三 ,12.5,\n,,,\n{second},李四,,x\n{third},王五,3,\n"
+    );
+    let from_csv = read_roster(csv.as_bytes(), &ReadOptions::default())?;
+    assert_eq!(read.format, FileFormat::Arrow);
+    assert_eq!(read.encoding, None);
+    assert_eq!(read.columns, from_csv.columns);
+    assert_eq!(read.ignored_headers, ["备注x"]);
+    assert_eq!(read.records, from_csv.records);
+    assert_eq!(
+        read.records.iter().map(|r| r.line).collect::<Vec<_>>(),
+        [2, 4, 5]
+    );
+
+    // Whole numbers and decimals read as their digits; an ID as a number is refused on
+    // its line (a final X and leading zeros would be lost), the others are read.
+    let mu =
+        arrow_array::Decimal128Array::from(vec![1250_i128, 300]).with_precision_and_scale(10, 2)?;
+    let numeric = arrow_array::RecordBatch::try_from_iter([
+        (
+            "身份证号",
+            Arc::new(arrow_array::Int64Array::from(vec![
+                first.parse::<i64>().unwrap_or(0),
+                0,
+            ])) as arrow_array::ArrayRef,
+        ),
+        ("耕地面积（亩）", Arc::new(mu) as arrow_array::ArrayRef),
+    ])?;
+    let read = yikatong_formats::read_roster_arrow(&[numeric])?;
+    assert_eq!(read.records.len(), 0);
+    assert_eq!(read.problems.len(), 2);
+    assert_eq!(read.problems[0].line, 2);
+    assert!(read.problems[0].message.contains("stored as a number"));
+    let text_ids = arrow_array::RecordBatch::try_from_iter([
+        (
+            "身份证号",
+            Arc::new(arrow_array::StringArray::from(vec![first.as_str()])) as arrow_array::ArrayRef,
+        ),
+        (
+            "耕地面积（亩）",
+            Arc::new(
+                arrow_array::Decimal128Array::from(vec![1250_i128])
+                    .with_precision_and_scale(10, 2)?,
+            ) as arrow_array::ArrayRef,
+        ),
+    ])?;
+    let read = yikatong_formats::read_roster_arrow(&[text_ids])?;
+    assert_eq!(
+        read.records[0].get(&RosterField::Quantity("farmland_mu".into())),
+        Some("12.50")
+    );
+
+    // A float column is refused whole, naming it; no table at all is an empty file.
+    let floats = arrow_array::RecordBatch::try_from_iter([
+        (
+            "身份证号",
+            Arc::new(arrow_array::StringArray::from(vec![first.as_str()])) as arrow_array::ArrayRef,
+        ),
+        (
+            "金额（元）",
+            Arc::new(arrow_array::Float64Array::from(vec![100.5])) as arrow_array::ArrayRef,
+        ),
+    ])?;
+    let refused = yikatong_formats::read_roster_arrow(&[floats]).err();
+    assert!(
+        matches!(&refused, Some(FormatError::ColumnType { column, .. }) if column == "金额（元）"),
+        "{refused:?}"
+    );
+    assert!(matches!(
+        yikatong_formats::read_roster_arrow(&[]),
+        Err(FormatError::Empty)
+    ));
+    // No 身份证号 column: refused as a file without one is.
+    let no_id = arrow_roster(&[[Some("x"), None, None, None]])?;
+    let no_id = no_id.project(&[1, 2])?;
+    assert!(matches!(
+        yikatong_formats::read_roster_arrow(&[no_id]),
+        Err(FormatError::MissingColumn { .. })
+    ));
+    Ok(())
+}
