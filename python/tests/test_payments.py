@@ -495,3 +495,42 @@ def test_the_cycle_is_disclosed_answered_to_the_payee_and_reported(tmp_path: Pat
         assert total.approved == (4, Decimal("975.00"))
         assert total.paid == (4, Decimal("975.00"))
         assert total.pending == (0, Decimal("0.00"))
+
+
+def test_receiving_reports_progress_and_a_failing_callback_records_all_the_same(tmp_path: Path) -> None:
+    with Store.in_memory() as store:
+        register_and_approve(store, tmp_path)
+        catalog = make_catalog()
+        project = catalog.project(PROJECT)
+        assert project is not None
+        (batch_id,) = store.prepare_batches(
+            project=project, payers=PAYERS, calendar=WorkCalendar.weekdays_only(), prepared_on=day(17),
+            roster_ids=[ROSTER_ID], by="f1", command_id="prepare/1",
+        ).batch_ids  # fmt: skip
+        batch = store.batch(batch_id)
+        assert batch is not None
+        file = write_agency_file(batch)
+        store.export(batch_id, file_name=file.file_name, sha256=file.sha256, by="f1", on=day(17), command_id="export")
+        success, failure = answer(file.content, {"萨仁": SHORT_TEXT}, day(18))
+        results = read_agency_results(success, failure, batch_id=batch_id)
+        seen: list[tuple[str, int, int]] = []
+        received = store.receive(
+            results, by="bank", on=day(18), command_id="results/1", progress=lambda *report: seen.append(report)
+        )
+        assert received.recorded and received.report.tally("settled") == (3, Decimal("775.00"))
+        last = {step: (done, total) for step, done, total in seen}
+        assert last == {"recording results": (4, 4), "updating payments": (4, 4)}
+        assert seen[0] == ("recording results", 0, 4)
+
+        # A callback that raises: the file is recorded all the same (the store does not
+        # stop half-way), then the callback's exception is raised.
+        def broken(step: str, done: int, total: int) -> None:
+            raise RuntimeError("the bar broke")
+
+        late_success, no_failure = answer(file.content, {}, day(19))  # a second file: all paid
+        again = read_agency_results(late_success, no_failure, batch_id=batch_id)
+        with pytest.raises(RuntimeError, match="the bar broke"):
+            store.receive(again, by="bank", on=day(19), command_id="results/2", progress=broken)
+        assert store.receive(again, by="bank", on=day(19), command_id="results/2").retried
+        with pytest.raises(TypeError, match="progress must be a callable"):
+            store.receive(again, by="bank", on=day(19), command_id="results/3", progress="bar")  # type: ignore[arg-type]

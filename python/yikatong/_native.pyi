@@ -1664,6 +1664,7 @@ class Store:
         on: datetime.date,
         command_id: str,
         expected: _Expected = None,
+        progress: Callable[[str, int, int], object] | None = None,
     ) -> Received: ...
     def verify(self) -> VerifyReport: ...
     @overload

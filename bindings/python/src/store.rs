@@ -17,6 +17,7 @@ use crate::checks::ArrowTable;
 use crate::convert::{CivilDate, type_name};
 use crate::error::{PyYikatongError, store_error, table_error};
 use crate::payment::{BankReturn, Payer, PaymentBatch, ReconciliationReport, snake, yuan};
+use crate::progress::PyProgress;
 use crate::project::SubsidyProject;
 use crate::region::CodeArg;
 use crate::register::Register;
@@ -167,20 +168,26 @@ impl Store {
 
     /// Whether `close()` was called.
     #[getter]
-    fn closed(&self) -> bool {
-        self.inner
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .is_none()
+    fn closed(&self, py: Python<'_>) -> bool {
+        // Without the GIL: a command on another thread may hold the lock and call
+        // back into Python (a progress callback).
+        py.detach(|| {
+            self.inner
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .is_none()
+        })
     }
 
     /// Closes the file. Every write was committed when its command returned, so
     /// nothing is lost; closing twice does nothing.
-    fn close(&self) {
-        self.inner
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
+    fn close(&self, py: Python<'_>) {
+        py.detach(|| {
+            self.inner
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take();
+        });
     }
 
     // -----------------------------------------------------------------------
@@ -568,7 +575,10 @@ impl Store {
 
     /// Records a bank's result file and reconciles it against its batch. The same
     /// file again (same SHA-256) changes nothing: its report says `replayed`.
-    #[pyo3(signature = (bank_return, *, by, on, command_id, expected = None))]
+    /// `progress`, if given, is called with `(step, done, total)` as the read models
+    /// are written (`"recording results"`, then `"updating payments"`).
+    #[pyo3(signature = (bank_return, *, by, on, command_id, expected = None, progress = None))]
+    #[allow(clippy::too_many_arguments, reason = "keyword arguments")]
     fn receive(
         &self,
         py: Python<'_>,
@@ -577,11 +587,22 @@ impl Store {
         on: CivilDate,
         command_id: &str,
         expected: Option<ExpectedArg>,
+        progress: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Py<Received>> {
+        let progress = PyProgress::new(progress)?;
         let results = bank_return.0.clone();
         let done = self.command(py, |store| {
-            store.receive(command_id, ExpectedArg::of(expected), results, by, on.0)
-        })?;
+            store.receive_with_progress(
+                command_id,
+                ExpectedArg::of(expected),
+                results,
+                by,
+                on.0,
+                &progress,
+            )
+        });
+        progress.finish()?;
+        let done = done?;
         let received = Received {
             recorded: done.value.recorded,
             report: done.value.report.clone(),
@@ -802,26 +823,24 @@ impl Store {
 
     fn __exit__(
         &self,
+        py: Python<'_>,
         _exc_type: Option<Bound<'_, PyAny>>,
         _exc: Option<Bound<'_, PyAny>>,
         _traceback: Option<Bound<'_, PyAny>>,
     ) -> bool {
-        self.close();
+        self.close(py);
         false
     }
 
-    fn __repr__(&self) -> PyResult<String> {
+    fn __repr__(&self, py: Python<'_>) -> String {
         let place = self.path.as_ref().map_or_else(
             || "in memory".to_owned(),
             |path| format!("{:?}", path.display().to_string()),
         );
-        if self.closed() {
-            return Ok(format!("Store({place}, closed)"));
+        match self.detached(py, |store| store.head().seq) {
+            Ok(events) => format!("Store({place}, {events} events)"),
+            Err(_) => format!("Store({place}, closed)"),
         }
-        self.with_core(|store| {
-            let head = store.head();
-            Ok(format!("Store({place}, {} events)", head.seq))
-        })
     }
 }
 

@@ -7,6 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use rusqlite::{Transaction, params};
 use serde::Serialize;
+use yikatong_core::progress::{Counter, Progress};
 use yikatong_core::{
     CorrectionItem, CorrectionStatus, PaymentChange, PaymentId, ReconciliationReport, Recovery,
     ResultStatus, Roster,
@@ -155,6 +156,9 @@ CREATE TABLE recoveries (
 );
 ";
 
+/// Rows written between two progress reports.
+const REPORT_EVERY: u64 = 1 << 16;
+
 /// A serde enum's name (`finance_approved`, `settled`, …).
 fn label<T: Serialize>(value: &T) -> String {
     match serde_json::to_value(value) {
@@ -171,6 +175,7 @@ pub(crate) fn update(
     state: &State,
     entries: &[(u64, &Entry)],
     report: Option<&ReconciliationReport>,
+    progress: &dyn Progress,
 ) -> Result<(), StoreError> {
     let mut batches: BTreeSet<String> = BTreeSet::new();
     let mut payments: BTreeSet<PaymentId> = BTreeSet::new();
@@ -208,7 +213,12 @@ pub(crate) fn update(
                 }
                 PaymentChange::ResultsReceived { bank_return } => {
                     batches.extend(bank_return.batch_id.iter().cloned());
-                    for result in &bank_return.results {
+                    let lines = bank_return.results.len() as u64;
+                    let recorded = Counter::new(progress, "recording results", lines);
+                    for (n, result) in (1u64..).zip(&bank_return.results) {
+                        if n % REPORT_EVERY == 0 {
+                            recorded.add(REPORT_EVERY);
+                        }
                         let payment_id = result.reference.payment_id;
                         payments.insert(payment_id);
                         let (status, reason) = match &result.status {
@@ -239,6 +249,7 @@ pub(crate) fn update(
                             ],
                         )?;
                     }
+                    recorded.add(lines % REPORT_EVERY);
                     if let Some(report) = report {
                         for finding in &report.findings {
                             tx.prepare_cached(
@@ -271,7 +282,7 @@ pub(crate) fn update(
     }
     if !payments.is_empty() {
         // The batches of the attempts touched: their tallies moved too.
-        batches.extend(refresh_payments(tx, state, &payments)?);
+        batches.extend(refresh_payments(tx, state, &payments, progress)?);
     }
     for batch_id in &batches {
         refresh_batch(tx, state, batch_id)?;
@@ -336,8 +347,10 @@ fn refresh_payments(
     tx: &Transaction<'_>,
     state: &State,
     payments: &BTreeSet<PaymentId>,
+    progress: &dyn Progress,
 ) -> Result<BTreeSet<String>, StoreError> {
     let ledger = state.ledger();
+    let updated = Counter::new(progress, "updating payments", payments.len() as u64);
     let corrections: HashMap<PaymentId, &CorrectionItem> = ledger
         .corrections()
         .filter(|item| payments.contains(&item.payment_id))
@@ -362,7 +375,10 @@ fn refresh_payments(
             }
         }
     }
-    for payment_id in payments {
+    for (n, payment_id) in (1u64..).zip(payments) {
+        if n % REPORT_EVERY == 0 {
+            updated.add(REPORT_EVERY);
+        }
         let id = payment_id.to_string();
         let counted = ledger.counted_attempt(payment_id);
         let attempts = ledger.attempts(payment_id);
@@ -428,6 +444,7 @@ fn refresh_payments(
         tx.prepare_cached("DELETE FROM recoveries WHERE payment_id = ?1")?
             .execute(params![id])?;
     }
+    updated.add(payments.len() as u64 % REPORT_EVERY);
     for recovery in recoveries {
         tx.execute(
             "INSERT INTO recoveries (payment_id, attempt, counted_attempt, amount, amount_fen, \

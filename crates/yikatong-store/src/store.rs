@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use time::Date;
+use yikatong_core::progress::{Progress, Silent};
 use yikatong_core::{
     Actor, BankReturn, BatchPlan, PaymentChange, PaymentCommand, PaymentEvent, PaymentId,
     PaymentLedger, ReconciliationReport, Register, Review, ReviewCommand, ReviewContext,
@@ -144,6 +145,15 @@ impl Default for Options {
             snapshot_every: Some(10_000),
         }
     }
+}
+
+/// A command as [`Store::run_with`] takes it.
+struct Run<'a> {
+    command_id: &'a str,
+    stream: &'a str,
+    expected: Expected,
+    request: serde_json::Value,
+    progress: &'a dyn Progress,
 }
 
 /// What a command decided, before it is appended.
@@ -563,8 +573,29 @@ impl Store {
         by: &str,
         on: Date,
     ) -> Result<Committed<Received>, StoreError> {
+        self.receive_with_progress(command_id, expected, bank_return, by, on, &Silent)
+    }
+
+    /// [`Store::receive`], reporting to `progress` as the read models are written:
+    /// `"recording results"` (result lines) and then `"updating payments"`.
+    pub fn receive_with_progress(
+        &mut self,
+        command_id: &str,
+        expected: Expected,
+        bank_return: BankReturn,
+        by: &str,
+        on: Date,
+        progress: &dyn Progress,
+    ) -> Result<Committed<Received>, StoreError> {
         let request = json!({ "receive": &bank_return, "by": by, "on": on.to_string() });
-        self.run(command_id, PAYMENTS_STREAM, expected, request, |state| {
+        let run = Run {
+            command_id,
+            stream: PAYMENTS_STREAM,
+            expected,
+            request,
+            progress,
+        };
+        self.run_with(run, |state| {
             // `receive` applies what it records: from here on the state is ahead
             // of the file until the commit (the caller reloads on failure).
             let (event, report) = state.ledger_mut().receive(bank_return, by, on)?;
@@ -597,6 +628,28 @@ impl Store {
         T: Serialize + DeserializeOwned,
         F: FnOnce(&mut State) -> Result<Decision<T>, StoreError>,
     {
+        let run = Run {
+            command_id,
+            stream,
+            expected,
+            request,
+            progress: &Silent,
+        };
+        self.run_with(run, decide)
+    }
+
+    fn run_with<T, F>(&mut self, run: Run<'_>, decide: F) -> Result<Committed<T>, StoreError>
+    where
+        T: Serialize + DeserializeOwned,
+        F: FnOnce(&mut State) -> Result<Decision<T>, StoreError>,
+    {
+        let Run {
+            command_id,
+            stream,
+            expected,
+            request,
+            progress,
+        } = run;
         if command_id.trim().is_empty() {
             return Err(StoreError::BlankCommandId);
         }
@@ -604,7 +657,8 @@ impl Store {
             self.reload()?;
         }
         let digest = request_digest(&json!({ "stream": stream, "request": request }));
-        let outcome = self.run_in_transaction(command_id, stream, expected, &digest, decide);
+        let outcome =
+            self.run_in_transaction(command_id, stream, expected, &digest, progress, decide);
         if outcome.is_err() && self.dirty {
             // The state went ahead of the file: read it again. If even that fails,
             // the next call tries again (`dirty` stays set).
@@ -619,6 +673,7 @@ impl Store {
         stream: &str,
         expected: Expected,
         digest: &str,
+        progress: &dyn Progress,
         decide: F,
     ) -> Result<Committed<T>, StoreError>
     where
@@ -726,7 +781,7 @@ impl Store {
             .iter()
             .map(|envelope| (envelope.seq, &envelope.entry))
             .collect();
-        read_model::update(&tx, state, &pairs, decision.report.as_ref())?;
+        read_model::update(&tx, state, &pairs, decision.report.as_ref(), progress)?;
 
         let version = state.version(stream);
         let event_count = appended.len() as u64;

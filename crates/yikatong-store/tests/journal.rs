@@ -438,7 +438,32 @@ fn findings_of_an_adversarial_bank_are_rows() -> TestResult {
         .with_adversity_per_mille(200);
     let mut answer = bank.answer_batch(batch).first;
     answer.batch_id = Some(batch_id);
-    let received = store.receive("results", Expected::Any, answer, "bank", common::PAY_DAY)?;
+    let lines = answer.results.len() as u64;
+    let seen = std::sync::Mutex::new(Vec::new());
+    let record = |step: &str, done: u64, total: u64| {
+        if let Ok(mut seen) = seen.lock() {
+            seen.push((step.to_owned(), done, total));
+        }
+    };
+    let received = store.receive_with_progress(
+        "results",
+        Expected::Any,
+        answer,
+        "bank",
+        common::PAY_DAY,
+        &record,
+    )?;
+    // Progress: every result line recorded, then every payment they touched.
+    let seen = seen.into_inner().unwrap_or_default();
+    let last = |step: &str| {
+        seen.iter()
+            .rev()
+            .find(|(s, _, _)| s == step)
+            .map(|(_, d, t)| (*d, *t))
+    };
+    assert_eq!(last("recording results"), Some((lines, lines)), "{seen:?}");
+    let (updated, payments) = last("updating payments").ok_or("no payment progress")?;
+    assert!(updated == payments && payments > 0, "{seen:?}");
     let findings = received.value.report.findings.len() as i64;
     assert!(findings > 0);
     let rows: i64 = store.connection().query_row(
