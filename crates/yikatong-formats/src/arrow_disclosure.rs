@@ -322,125 +322,16 @@ mod tests {
     use time::macros::date;
     use yikatong_core::disclosure::daily_feed;
     use yikatong_core::{
-        AccountMasking, BankResult, BankReturn, BatchPlan, FailureKind, FailureReason, Grouping,
-        HeldProjects, IdMasking, IntakeMode, MaskingPolicy, NameMasking, Payer, PaymentBatch,
-        PaymentCommand, PaymentLedger, PaymentReport, Period, PolicyCatalog, RegionLevel,
-        RegionTree, ResultStatus, Review, Roster, RosterHeader, WorkCalendar,
+        AccountMasking, Grouping, IdMasking, MaskingPolicy, NameMasking, PaymentLedger,
+        PaymentReport, RegionLevel, RegionTree,
     };
-    use yikatong_testkit::payments::approve_for_payment;
-    use yikatong_testkit::population::{Township, TownshipSpec};
 
     use super::*;
-    use crate::{ReadOptions, read_roster};
+    // The same paid township as the feed's own tests.
+    use crate::disclosure::tests::{PAID_ON, paid_township};
 
     type TestResult = Result<(), Box<dyn std::error::Error>>;
     type Fallible<T> = Result<T, Box<dyn std::error::Error>>;
-
-    const PAID_ON: Date = date!(2026 - 03 - 24);
-
-    /// A generated township's roster, approved and paid: the bank pays every line on
-    /// `PAID_ON` but each 10th, which fails (account closed) and waits for correction.
-    fn paid_township() -> Fallible<(Township, PolicyCatalog, Roster, Review, PaymentLedger)> {
-        let town = Township::generate(&TownshipSpec {
-            households: 120,
-            max_members: 1,
-            ..TownshipSpec::default()
-        })?;
-        let catalog = PolicyCatalog::from_json(
-            "cystbh.json",
-            include_str!("../../../examples/data/policies/cystbh.json"),
-        )?;
-        let project = catalog.project("CYSTBH-CXPH").ok_or("no project")?;
-        let file = read_roster(town.roster_csv().as_bytes(), &ReadOptions::default())?;
-        let header = RosterHeader::new(
-            "CYSTBH-CXPH-2026",
-            "CYSTBH-CXPH",
-            Period::year(2026)?,
-            town.township,
-        );
-        let (roster, _) = Roster::intake(
-            header,
-            &file.records,
-            &town.register,
-            &catalog,
-            &HeldProjects::new(),
-            IntakeMode::Lenient,
-            date!(2026 - 03 - 02),
-        )?;
-        let review = approve_for_payment(&roster, date!(2026 - 03 - 02))?;
-        let payers = std::collections::BTreeMap::from([(
-            town.township.truncate(RegionLevel::County),
-            Payer {
-                unit_code: "CZ150422".into(),
-                name: "巴林左旗财政局".into(),
-                account: "15050000000000000001".into(),
-            },
-        )]);
-        let calendar = WorkCalendar::weekdays_only();
-        let plan = BatchPlan {
-            project,
-            payers: &payers,
-            agreements: town.register.agreements(),
-            calendar: &calendar,
-            prepared_on: date!(2026 - 03 - 20),
-            lead_working_days: 1,
-        };
-        let mut ledger = PaymentLedger::new();
-        let prepared = ledger.prepare(&plan, &[(&roster, &review)], "finance")?;
-        ledger.apply_all(&prepared.events);
-        let batches: Vec<PaymentBatch> = ledger.batches().cloned().collect();
-        for (n, batch) in batches.iter().enumerate() {
-            pay(&mut ledger, batch, n as u8 + 1)?;
-        }
-        Ok((town, catalog, roster, review, ledger))
-    }
-
-    /// Records `batch` as exported and the bank's answer on `PAID_ON`: each 10th line
-    /// failed, the rest paid.
-    fn pay(ledger: &mut PaymentLedger, batch: &PaymentBatch, n: u8) -> Fallible<()> {
-        let hash = |n: u8| format!("{n:02x}").repeat(32);
-        ledger.execute(
-            PaymentCommand::Export {
-                batch_id: batch.id.clone(),
-                file_name: format!("{}.txt", batch.id),
-                sha256: hash(n),
-            },
-            "finance",
-            PAID_ON,
-        )?;
-        let results = batch
-            .instructions
-            .iter()
-            .enumerate()
-            .map(|(i, line)| BankResult {
-                line: i as u64 + 2,
-                reference: line.instruction_id(),
-                status: if i % 10 == 9 {
-                    ResultStatus::Failed {
-                        reason: FailureReason::of_kind(FailureKind::AccountClosed),
-                    }
-                } else {
-                    ResultStatus::Settled
-                },
-                amount: None,
-                name: None,
-                account: None,
-            })
-            .collect();
-        ledger.receive(
-            BankReturn {
-                source: format!("result-{n}"),
-                sha256: hash(n.wrapping_add(100)),
-                batch_id: Some(batch.id.clone()),
-                complete: true,
-                rejected: None,
-                results,
-            },
-            "bank",
-            PAID_ON,
-        )?;
-        Ok(())
-    }
 
     fn strings(batch: &RecordBatch, name: &str) -> Fallible<Vec<Option<String>>> {
         let column = batch.column_by_name(name).ok_or(format!("no {name}"))?;

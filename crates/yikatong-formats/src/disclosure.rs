@@ -115,7 +115,7 @@ pub fn write_feed_json(feed: &DailyFeed) -> Result<Vec<u8>, FormatError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::collections::BTreeSet;
     use std::sync::Arc;
 
@@ -129,7 +129,7 @@ mod tests {
         MaskingPolicy, NameMasking, Payer, PaymentBatch, PaymentChange, PaymentCommand,
         PaymentEvent, PaymentId, PaymentLedger, Period, PolicyCatalog, PublicityEntry,
         PublicityInput, RegionCode, RegionLevel, RegionTree, Register, ResidentId, ResultStatus,
-        Roster, RosterHeader, WorkCalendar,
+        Review, Roster, RosterHeader, WorkCalendar,
     };
     use yikatong_testkit::ids::IdGenerator;
     use yikatong_testkit::payments::{approve_for_payment, sample_batch, sample_instruction};
@@ -141,7 +141,7 @@ mod tests {
     type TestResult = Result<(), Box<dyn std::error::Error>>;
     type Fallible<T> = Result<T, Box<dyn std::error::Error>>;
 
-    const PAID_ON: Date = date!(2026 - 03 - 24);
+    pub(crate) const PAID_ON: Date = date!(2026 - 03 - 24);
 
     /// Whether `text` has a run of exactly 11 digits that is a mainland mobile number
     /// (1, then 3–9, then 9 digits). Longer runs are other numbers (a 12-digit
@@ -201,8 +201,10 @@ mod tests {
     }
 
     /// A generated township's roster, through review and into a ledger; the bank pays
-    /// every line but each 10th on `PAID_ON`.
-    fn paid_township() -> Fallible<(Township, PolicyCatalog, Roster, PaymentLedger)> {
+    /// every line but each 10th on `PAID_ON` (account closed: it waits for correction).
+    /// The Arrow tables' tests use it too.
+    pub(crate) fn paid_township()
+    -> Fallible<(Township, PolicyCatalog, Roster, Review, PaymentLedger)> {
         let town = Township::generate(&TownshipSpec {
             households: 300,
             max_members: 1,
@@ -254,7 +256,7 @@ mod tests {
         for (n, batch) in batches.iter().enumerate() {
             pay(&mut ledger, batch, n as u8 + 1, |i| i % 10 != 9)?;
         }
-        Ok((town, catalog, roster, ledger))
+        Ok((town, catalog, roster, review, ledger))
     }
 
     /// Records `batch` as exported and the bank's answer on `PAID_ON`: paid where
@@ -333,7 +335,7 @@ mod tests {
     /// number, account number or phone number, though the data has all of them.
     #[test]
     fn scanner_finds_no_id_account_or_phone_in_public_outputs() -> TestResult {
-        let (town, catalog, roster, ledger) = paid_township()?;
+        let (town, catalog, roster, _, ledger) = paid_township()?;
         let feed = daily_feed(
             &ledger,
             &town.register,
@@ -396,7 +398,7 @@ mod tests {
 
     #[test]
     fn feed_csv_and_json_hold_the_rows_and_totals() -> TestResult {
-        let (town, catalog, _, ledger) = paid_township()?;
+        let (town, catalog, _, _, ledger) = paid_township()?;
         let feed = daily_feed(
             &ledger,
             &town.register,

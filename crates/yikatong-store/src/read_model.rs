@@ -415,7 +415,9 @@ fn refresh_payments(
                 counted == Some(line.attempt),
             ])?;
         }
-        tx.execute("DELETE FROM corrections WHERE payment_id = ?1", params![id])?;
+        // Cached: prepared once per command, not once per payment.
+        tx.prepare_cached("DELETE FROM corrections WHERE payment_id = ?1")?
+            .execute(params![id])?;
         if let Some(item) = corrections.get(payment_id) {
             let status = match &item.status {
                 CorrectionStatus::Open => "open".to_owned(),
